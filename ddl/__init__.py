@@ -1,0 +1,1 @@
+"""Redshift DDL and KPI views shipped with gluestar (SQL files)."""

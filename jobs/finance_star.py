@@ -1,0 +1,32 @@
+"""AWS Glue job: raw GL transactions and budgets -> the finance star schema.
+
+Arguments: --JOB_NAME, --RAW_PATH, --PROCESSED_PATH, optional --RUN_ID and
+--FISCAL_YEAR_START_MONTH (1-12, default 1). All logic lives in the gluestar wheel.
+"""
+
+import sys
+
+from gluestar.glue import parse_int, resolve_options, run_job, start_job
+from gluestar.pipelines.finance import run_finance
+
+
+def main() -> None:
+    args = resolve_options(
+        sys.argv,
+        ["JOB_NAME", "RAW_PATH", "PROCESSED_PATH"],
+        {"RUN_ID": None, "FISCAL_YEAR_START_MONTH": "1"},
+    )
+    job = start_job(args["JOB_NAME"], args)
+    report = run_finance(
+        job.spark,
+        args["RAW_PATH"],
+        args["PROCESSED_PATH"],
+        run_id=args["RUN_ID"],
+        fiscal_year_start_month=parse_int(args["FISCAL_YEAR_START_MONTH"], "FISCAL_YEAR_START_MONTH"),
+    )
+    print(report.render(), flush=True)
+    job.commit()
+
+
+if __name__ == "__main__":
+    run_job(main)

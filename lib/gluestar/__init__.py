@@ -1,0 +1,108 @@
+"""gluestar: PySpark building blocks and pipelines that turn raw extracts into a governed star schema.
+
+The public API, re-exported here:
+
+* contracts: :func:`load_source_contract`, :func:`load_star_schema`;
+* column logic: :func:`trim_to_null`, :func:`parse_amount`, :func:`parse_date`, …;
+* transforms (``df.transform(...)``): :func:`validate_source`, :func:`resolve_duplicates`,
+  :func:`assign_surrogate_keys`, :func:`conform_dimension`, :func:`date_dimension`,
+  :func:`lookup_key`, :func:`compare_to_budget`, …;
+* pipelines: :func:`run_finance`;
+* the job runtime: :func:`start_job`, :func:`run_job`, :func:`resolve_options`.
+"""
+
+from __future__ import annotations
+
+from gluestar.cleaning import clean_text, column_rules, typed_value, validate_source
+from gluestar.columns import (
+    amount_in_range,
+    date_key,
+    normalise_case,
+    parse_amount,
+    parse_date,
+    parse_month,
+    parse_timestamp,
+    trim_to_null,
+)
+from gluestar.constants import UNKNOWN_KEY
+from gluestar.contracts import (
+    ColumnSpec,
+    SourceContract,
+    StarSchema,
+    TableSpec,
+    load_source_contract,
+    load_star_schema,
+)
+from gluestar.dedup import resolve_duplicates
+from gluestar.dimensions import conform_dimension, conform_to, date_dimension, latest_attributes
+from gluestar.exceptions import (
+    ConfigurationError,
+    DataQualityError,
+    GluestarError,
+    PublishError,
+    RedshiftLoadError,
+    SchemaContractError,
+    SourceFileError,
+)
+from gluestar.facts import lookup_key, year_month_partitions
+from gluestar.glue import JobContext, configure_session, resolve_options, run_job, start_job
+from gluestar.keys import assign_surrogate_keys, number_rows
+from gluestar.pipelines.finance import run_finance
+from gluestar.report import RunReport, SourceCounts, count_source
+from gluestar.sources import read_csv_source
+from gluestar.variance import compare_to_budget, is_favorable, variance, variance_pct
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "UNKNOWN_KEY",
+    "ColumnSpec",
+    "SourceContract",
+    "StarSchema",
+    "TableSpec",
+    "load_source_contract",
+    "load_star_schema",
+    "trim_to_null",
+    "normalise_case",
+    "parse_amount",
+    "amount_in_range",
+    "parse_date",
+    "parse_month",
+    "parse_timestamp",
+    "date_key",
+    "clean_text",
+    "typed_value",
+    "column_rules",
+    "validate_source",
+    "resolve_duplicates",
+    "assign_surrogate_keys",
+    "number_rows",
+    "conform_dimension",
+    "conform_to",
+    "date_dimension",
+    "latest_attributes",
+    "lookup_key",
+    "year_month_partitions",
+    "compare_to_budget",
+    "variance",
+    "variance_pct",
+    "is_favorable",
+    "read_csv_source",
+    "count_source",
+    "RunReport",
+    "SourceCounts",
+    "run_finance",
+    "JobContext",
+    "configure_session",
+    "resolve_options",
+    "run_job",
+    "start_job",
+    "GluestarError",
+    "ConfigurationError",
+    "SchemaContractError",
+    "SourceFileError",
+    "DataQualityError",
+    "PublishError",
+    "RedshiftLoadError",
+]

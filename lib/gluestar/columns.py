@@ -1,0 +1,286 @@
+"""Column expressions (``Column -> Column``) used by the transforms.
+
+Everything here is built from native Spark functions only, so it runs in the JVM with whole-stage
+code generation, and none of it depends on session settings such as the datetime parser policy or
+ANSI mode: dates are parsed with regular expressions and range checks instead of ``to_date`` (whose
+default parser policy raises on impossible dates such as ``2025-02-30``).
+
+Examples
+--------
+>>> from pyspark.sql import functions as F
+>>> from gluestar.columns import parse_amount, trim_to_null
+>>> df = spark.createDataFrame([(" (1,234.50) ",)], "amount string")
+>>> df.select(parse_amount(trim_to_null(F.col("amount"))).alias("amount")).first().amount
+Decimal('-1234.50')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import reduce
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+from gluestar.contracts import Case
+from gluestar.exceptions import ConfigurationError
+
+__all__ = [
+    "trim_to_null",
+    "normalise_case",
+    "is_amount",
+    "parse_amount",
+    "amount_in_range",
+    "parse_date",
+    "parse_month",
+    "parse_timestamp",
+    "date_key",
+    "excerpt",
+    "join_reasons",
+]
+
+#: Characters trimmed from both ends of every string: white space, no-break space and a stray BOM.
+_TRIM_CHARACTERS = " \t\r\n\f\u000b\u00a0\ufeff"
+_CURRENCY = "$£€"
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_AMOUNT_PLAIN = rf"^(?:[+-]?[{_CURRENCY}]?|[{_CURRENCY}][+-]){_NUMBER}$"
+_AMOUNT_PARENTHESES = rf"^\([{_CURRENCY}]?{_NUMBER}\)$"
+_EXCERPT_LENGTH = 40
+
+
+def trim_to_null(col: Column) -> Column:
+    """Trim white space (including no-break space and BOM) from both ends; empty becomes null.
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("  a ",), ("   ",)], "s string")
+    >>> [r.s for r in df.select(trim_to_null(F.col("s")).alias("s")).collect()]
+    ['a', None]
+    """
+    trimmed = F.btrim(col, F.lit(_TRIM_CHARACTERS))
+    return F.when(trimmed != F.lit(""), trimmed)
+
+
+def normalise_case(col: Column, case: Case | None) -> Column:
+    """Upper-, lower- or title-case a string column (title case is word by word).
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("budget q1",)], "s string")
+    >>> df.select(normalise_case(F.col("s"), "title").alias("s")).first().s
+    'Budget Q1'
+    """
+    if case is None:
+        return col
+    if case == "upper":
+        return F.upper(col)
+    if case == "lower":
+        return F.lower(col)
+    if case == "title":
+        return F.initcap(col)
+    raise ConfigurationError(f"case must be one of 'upper', 'lower', 'title' or None; got {case!r}")
+
+
+def is_amount(col: Column) -> Column:
+    """True when a string is a well-formed amount (whatever its size).
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("(1,234.50)",), ("12..5",)], "s string")
+    >>> [r.ok for r in df.select(is_amount(F.col("s")).alias("ok")).collect()]
+    [True, False]
+    """
+    return col.rlike(_AMOUNT_PLAIN) | col.rlike(_AMOUNT_PARENTHESES)
+
+
+def parse_amount(col: Column, precision: int = 18, scale: int = 2) -> Column:
+    """Parse a money string into ``decimal(precision, scale)``, rounding half up; null if invalid.
+
+    Accepts a plain decimal, a leading sign, one currency symbol (``$ £ €``), thousands separators
+    and accounting negatives in parentheses. Values too large for the decimal type are null; use
+    :func:`amount_in_range` to tell "not a number" from "too large".
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("$1,234.505",), ("(12)",), ("12..5",)], "s string")
+    >>> [r.a for r in df.select(parse_amount(F.col("s")).alias("a")).collect()]
+    [Decimal('1234.51'), Decimal('-12.00'), None]
+    """
+    is_parenthesised = col.rlike(_AMOUNT_PARENTHESES)
+    well_formed = col.rlike(_AMOUNT_PLAIN) | is_parenthesised
+    magnitude = _magnitude(col, scale)
+    signed = F.when(is_parenthesised | col.contains("-"), -magnitude).otherwise(magnitude)
+    fits = amount_in_range(col, precision, scale)
+    return F.when(well_formed & fits, signed.cast(f"decimal({precision},{scale})"))
+
+
+def _magnitude(col: Column, scale: int) -> Column:
+    """Absolute value of an amount string (digits and point only), rounded half up to ``scale``."""
+    return F.round(F.regexp_replace(col, r"[^0-9.]", "").cast("decimal(38,18)"), scale)
+
+
+def amount_in_range(col: Column, precision: int = 18, scale: int = 2) -> Column:
+    """True when a well-formed amount string fits ``decimal(precision, scale)`` after rounding.
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("12345678901234567.00",)], "s string")
+    >>> df.select(amount_in_range(F.col("s")).alias("ok")).first().ok
+    False
+    """
+    limit = F.lit(10 ** (precision - scale)).cast("decimal(38,0)")
+    return F.coalesce(_magnitude(col, scale) < limit, F.lit(False))
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    regex: str
+    groups: dict[str, int]
+
+
+_TOKENS = {"yyyy": r"(\d{4})", "MM": r"(\d{2})", "dd": r"(\d{2})", "HH": r"(\d{2})", "mm": r"(\d{2})", "ss": r"(\d{2})"}
+_TOKEN_FIELD = {"yyyy": "year", "MM": "month", "dd": "day", "HH": "hour", "mm": "minute", "ss": "second"}
+
+
+def _compile_pattern(pattern: str) -> _Pattern:
+    """Translate a datetime pattern (``yyyy-MM-dd'T'HH:mm:ss``) into an anchored regex."""
+    regex, groups, index, position = "", {}, 0, 0
+    while position < len(pattern):
+        if pattern[position] == "'":
+            end = pattern.find("'", position + 1)
+            if end < 0:
+                raise ConfigurationError(f"unterminated quote in datetime format {pattern!r}")
+            regex += re.escape(pattern[position + 1 : end])
+            position = end + 1
+            continue
+        token = next((t for t in _TOKENS if pattern.startswith(t, position)), None)
+        if token is None:
+            char = pattern[position]
+            if char.isalpha():
+                raise ConfigurationError(
+                    f"unsupported letter {char!r} in datetime format {pattern!r}; "
+                    f"supported fields: {', '.join(_TOKENS)}"
+                )
+            regex += re.escape(char)
+            position += 1
+            continue
+        field = _TOKEN_FIELD[token]
+        if field in groups:
+            raise ConfigurationError(f"field {token!r} appears twice in datetime format {pattern!r}")
+        index += 1
+        groups[field] = index
+        regex += _TOKENS[token]
+        position += len(token)
+    if "year" not in groups or "month" not in groups:
+        raise ConfigurationError(f"datetime format {pattern!r} needs at least yyyy and MM")
+    return _Pattern(f"^{regex}$", groups)
+
+
+def _parse_one(col: Column, pattern: str, with_time: bool) -> Column:
+    compiled = _compile_pattern(pattern)
+
+    def part(field: str, default: int) -> Column:
+        group = compiled.groups.get(field)
+        if group is None:
+            return F.lit(default)
+        return F.regexp_extract(col, compiled.regex, group).cast("int")
+
+    year, month, day = part("year", 1), part("month", 1), part("day", 1)
+    hour, minute, second = part("hour", 0), part("minute", 0), part("second", 0)
+    month_ok = month.between(1, 12) & (year >= 1)
+    first_of_month = F.when(month_ok, F.make_date(year, month, F.lit(1)))
+    day_ok = (day >= 1) & (day <= F.dayofmonth(F.last_day(first_of_month)))
+    valid = col.rlike(compiled.regex) & month_ok & day_ok
+    date = F.date_add(first_of_month, day - 1)
+    if not with_time:
+        return F.when(valid, date)
+    time_ok = hour.between(0, 23) & minute.between(0, 59) & second.between(0, 59)
+    seconds = F.unix_date(date).cast("bigint") * 86400 + hour * 3600 + minute * 60 + second
+    return F.when(valid & time_ok, F.timestamp_seconds(seconds))
+
+
+def _parse_any(col: Column, formats: Sequence[str], with_time: bool) -> Column:
+    if not formats:
+        raise ConfigurationError("at least one datetime format is needed")
+    parsed = [_parse_one(col, pattern, with_time) for pattern in formats]
+    return parsed[0] if len(parsed) == 1 else F.coalesce(*parsed)
+
+
+def parse_date(col: Column, formats: Sequence[str]) -> Column:
+    """Parse a date string in any of ``formats``; impossible or malformed dates become null.
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("2025/02/28",), ("2025-02-30",)], "s string")
+    >>> [r.d for r in df.select(parse_date(F.col("s"), ["yyyy-MM-dd", "yyyy/MM/dd"]).alias("d")).collect()]
+    [datetime.date(2025, 2, 28), None]
+    """
+    return _parse_any(col, formats, with_time=False)
+
+
+def parse_month(col: Column, formats: Sequence[str] = ("yyyy-MM",)) -> Column:
+    """Parse a month string (``2025-03``) into the date of the month's first day.
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("2025-03",), ("2025-13",)], "s string")
+    >>> [r.d for r in df.select(parse_month(F.col("s")).alias("d")).collect()]
+    [datetime.date(2025, 3, 1), None]
+    """
+    return _parse_any(col, formats, with_time=False)
+
+
+def parse_timestamp(col: Column, formats: Sequence[str]) -> Column:
+    """Parse a timestamp string in any of ``formats`` (interpreted in UTC); invalid becomes null.
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("2025-01-05T10:00:00",)], "s string")
+    >>> df.select(parse_timestamp(F.col("s"), ["yyyy-MM-dd'T'HH:mm:ss"]).alias("t")).first().t
+    datetime.datetime(2025, 1, 5, 10, 0)
+    """
+    return _parse_any(col, formats, with_time=True)
+
+
+def date_key(col: Column) -> Column:
+    """The integer ``yyyyMMdd`` key of a date column.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> df = spark.createDataFrame([(dt.date(2025, 3, 7),)], "d date")
+    >>> df.select(date_key(F.col("d")).alias("k")).first().k
+    20250307
+    """
+    return (F.year(col) * 10000 + F.month(col) * 100 + F.dayofmonth(col)).cast("int")
+
+
+def excerpt(col: Column, length: int = _EXCERPT_LENGTH) -> Column:
+    """The value quoted for a message, cut to ``length`` characters with an ellipsis.
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("abc",)], "s string")
+    >>> df.select(excerpt(F.col("s")).alias("e")).first().e
+    "'abc'"
+    """
+    cut = F.when(F.length(col) > length, F.concat(F.substring(col, 1, length), F.lit("…"))).otherwise(col)
+    return F.concat(F.lit("'"), cut, F.lit("'"))
+
+
+def join_reasons(reasons: Sequence[Column]) -> Column:
+    """Join the non-null reasons with ``"; "``; null when every reason is null.
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([(1,)], "x int")
+    >>> df.select(join_reasons([F.lit("a"), F.lit(None), F.lit("b")]).alias("r")).first().r
+    'a; b'
+    """
+    if not reasons:
+        return F.lit(None).cast("string")
+    joined = F.concat_ws("; ", *reasons)
+    any_reason = reduce(lambda a, b: a | b, [r.isNotNull() for r in reasons])
+    return F.when(any_reason, joined)

@@ -1,0 +1,385 @@
+"""Source contracts and table definitions, read from the JSON files in ``schemas/``.
+
+A *source contract* declares what a raw extract must look like: its columns, their types, which are
+required, which formats are accepted and how values are normalised. A *star schema* declares the
+tables a pipeline writes: columns, types, keys and partitioning. Both are data, shipped inside the
+wheel as the ``gluestar.schemas`` package, so the rules live in one reviewed place and the Redshift
+DDL can be checked against them.
+
+Examples
+--------
+>>> from gluestar.contracts import load_source_contract
+>>> contract = load_source_contract("finance", "budget")
+>>> contract.required_columns
+('budget_month', 'department_code', 'account_number', 'budget_amount')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pyspark.sql import types as T
+
+from gluestar.exceptions import ConfigurationError
+
+__all__ = [
+    "ColumnType",
+    "Case",
+    "TableKind",
+    "ColumnSpec",
+    "CsvFormat",
+    "SourceContract",
+    "TableColumn",
+    "TableSpec",
+    "StarSchema",
+    "load_source_contract",
+    "load_star_schema",
+    "spark_type",
+]
+
+ColumnType = Literal["string", "date", "month", "timestamp", "amount"]
+Case = Literal["upper", "lower", "title"]
+TableKind = Literal["dimension", "fact"]
+
+_SCHEMAS_PACKAGE = "gluestar.schemas"
+_DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
+_SIMPLE_TYPES: dict[str, T.DataType] = {
+    "string": T.StringType(),
+    "int": T.IntegerType(),
+    "bigint": T.LongType(),
+    "smallint": T.ShortType(),
+    "double": T.DoubleType(),
+    "boolean": T.BooleanType(),
+    "date": T.DateType(),
+    "timestamp": T.TimestampType(),
+}
+
+
+def _choice(value: Any, allowed: tuple[str, ...], what: str) -> Any:
+    if value not in allowed:
+        raise ConfigurationError(
+            f"{what} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}"
+        )
+    return value
+
+
+def _parse_date(value: str | None, what: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigurationError(f"{what} must be an ISO date (yyyy-MM-dd); got {value!r}") from None
+
+
+def spark_type(type_name: str) -> T.DataType:
+    """Return the Spark data type of a table-definition type name.
+
+    Parameters
+    ----------
+    type_name : str
+        ``string``, ``int``, ``bigint``, ``smallint``, ``double``, ``boolean``, ``date``,
+        ``timestamp`` or ``decimal(p,s)``.
+
+    Examples
+    --------
+    >>> spark_type("decimal(18,2)")
+    DecimalType(18,2)
+    """
+    simple = _SIMPLE_TYPES.get(type_name)
+    if simple is not None:
+        return simple
+    match = _DECIMAL.match(type_name)
+    if match:
+        return T.DecimalType(int(match.group(1)), int(match.group(2)))
+    raise ConfigurationError(
+        f"unknown column type {type_name!r}; allowed: {', '.join(_SIMPLE_TYPES)}, decimal(p,s)"
+    )
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a source contract.
+
+    Attributes
+    ----------
+    name : str
+        Column name, lower case, as it must appear in the file header (matched case-insensitively).
+    type : {"string", "date", "month", "timestamp", "amount"}
+        How the raw string is parsed.
+    required : bool
+        A missing (null or empty) value sends the row to quarantine.
+    case : {"upper", "lower", "title"} or None
+        Normalisation applied to string values after trimming.
+    formats : tuple of str
+        Accepted datetime patterns (``yyyy``, ``MM``, ``dd``, ``HH``, ``mm``, ``ss`` and literals).
+    min, max : datetime.date or None
+        Plausible range for ``date`` and ``month`` columns; values outside are invalid.
+    default : str or None
+        Value used when the field is empty.
+    precision, scale : int
+        Decimal type of ``amount`` columns.
+    """
+
+    name: str
+    type: ColumnType = "string"
+    required: bool = False
+    case: Case | None = None
+    formats: tuple[str, ...] = ()
+    min: dt.date | None = None
+    max: dt.date | None = None
+    default: str | None = None
+    precision: int = 18
+    scale: int = 2
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str) -> ColumnSpec:
+        """Build a column spec from its JSON object, validating every field."""
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise ConfigurationError(f"{source}: every column needs a non-empty 'name'")
+        what = f"{source}.{name}"
+        col_type = _choice(data.get("type", "string"), get_args(ColumnType), f"{what}: 'type'")
+        case = data.get("case")
+        if case is not None:
+            _choice(case, get_args(Case), f"{what}: 'case'")
+        formats = tuple(data.get("formats", ()))
+        if col_type in ("date", "month", "timestamp") and not formats:
+            raise ConfigurationError(f"{what}: a {col_type} column needs at least one entry in 'formats'")
+        return cls(
+            name=name.lower(),
+            type=col_type,
+            required=bool(data.get("required", False)),
+            case=case,
+            formats=formats,
+            min=_parse_date(data.get("min"), f"{what}: 'min'"),
+            max=_parse_date(data.get("max"), f"{what}: 'max'"),
+            default=data.get("default"),
+            precision=int(data.get("precision", 18)),
+            scale=int(data.get("scale", 2)),
+        )
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    """How a CSV source is laid out."""
+
+    header: bool = True
+    delimiter: str = ","
+    quote: str = '"'
+    escape: str = '"'
+    encoding: str = "UTF-8"
+    multiline: bool = True
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str) -> CsvFormat:
+        """Build the format from its JSON object."""
+        _choice(data.get("type", "csv"), ("csv",), f"{source}: format 'type'")
+        return cls(
+            header=bool(data.get("header", True)),
+            delimiter=str(data.get("delimiter", ",")),
+            quote=str(data.get("quote", '"')),
+            escape=str(data.get("escape", '"')),
+            encoding=str(data.get("encoding", "UTF-8")),
+            multiline=bool(data.get("multiline", True)),
+        )
+
+
+@dataclass(frozen=True)
+class SourceContract:
+    """What a raw source must look like; see the module docstring."""
+
+    name: str
+    file_pattern: str
+    columns: tuple[ColumnSpec, ...]
+    key: tuple[str, ...]
+    version_column: str | None = None
+    conflict_reason: str = "conflicting rows"
+    format: CsvFormat = field(default_factory=CsvFormat)
+    description: str = ""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """All column names, in contract order."""
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        """Names of the columns whose value must be present."""
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> ColumnSpec:
+        """Return the spec of column ``name``."""
+        for spec in self.columns:
+            if spec.name == name:
+                return spec
+        raise ConfigurationError(
+            f"source {self.name!r} has no column {name!r}; columns: {', '.join(self.column_names)}"
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceContract:
+        """Build a contract from its JSON object, validating every field."""
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise ConfigurationError("a source contract needs a non-empty 'name'")
+        columns = tuple(ColumnSpec.from_dict(c, name) for c in data.get("columns", ()))
+        if not columns:
+            raise ConfigurationError(f"source contract {name!r} declares no columns")
+        contract = cls(
+            name=name,
+            description=data.get("description", ""),
+            file_pattern=data.get("file_pattern", f"{name}*.csv"),
+            format=CsvFormat.from_dict(data.get("format", {}), name),
+            columns=columns,
+            key=tuple(data.get("key", ())),
+            version_column=data.get("version_column"),
+            conflict_reason=data.get("conflict_reason", "conflicting rows"),
+        )
+        for col in (*contract.key, *filter(None, [contract.version_column])):
+            contract.column(col)
+        return contract
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    """One column of a star table."""
+
+    name: str
+    type: str
+    nullable: bool = True
+    length: int | None = None
+
+    @property
+    def spark_type(self) -> T.DataType:
+        """The Spark type of the column."""
+        return spark_type(self.type)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A star table: columns, surrogate key, natural key and partitioning."""
+
+    name: str
+    kind: TableKind
+    columns: tuple[TableColumn, ...]
+    key: tuple[str, ...] = ()
+    natural_key: tuple[str, ...] = ()
+    partition_by: tuple[str, ...] = ()
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """All column names, partition columns included, in declaration order."""
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def schema(self) -> T.StructType:
+        """The Spark schema the table's DataFrame must have."""
+        return T.StructType([T.StructField(c.name, c.spark_type, c.nullable) for c in self.columns])
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TableSpec:
+        """Build a table spec from its JSON object."""
+        name = data["name"]
+        kind = _choice(data.get("kind"), get_args(TableKind), f"table {name!r}: 'kind'")
+        columns = tuple(
+            TableColumn(c["name"], c["type"], bool(c.get("nullable", True)), c.get("length"))
+            for c in data["columns"]
+        )
+        for col in columns:
+            spark_type(col.type)
+        spec = cls(
+            name=name,
+            kind=kind,
+            columns=columns,
+            key=tuple(data.get("key", ())),
+            natural_key=tuple(data.get("natural_key", ())),
+            partition_by=tuple(data.get("partition_by", ())),
+        )
+        unknown = [c for c in (*spec.key, *spec.natural_key, *spec.partition_by) if c not in spec.column_names]
+        if unknown:
+            raise ConfigurationError(f"table {name!r}: key or partition column(s) not declared: {unknown}")
+        return spec
+
+
+@dataclass(frozen=True)
+class StarSchema:
+    """The tables one pipeline writes."""
+
+    pipeline: str
+    tables: tuple[TableSpec, ...]
+
+    def table(self, name: str) -> TableSpec:
+        """Return the spec of table ``name``."""
+        for spec in self.tables:
+            if spec.name == name:
+                return spec
+        raise ConfigurationError(
+            f"pipeline {self.pipeline!r} has no table {name!r}; "
+            f"tables: {', '.join(t.name for t in self.tables)}"
+        )
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        """Table names in declaration order (dimensions first)."""
+        return tuple(t.name for t in self.tables)
+
+
+def _read_json(pipeline: str, file_name: str, directory: str | Path | None) -> dict[str, Any]:
+    if directory is not None:
+        path = Path(directory) / pipeline / file_name
+        if not path.is_file():
+            raise ConfigurationError(f"no schema file {path}")
+        text = path.read_text(encoding="utf-8")
+    else:
+        resource = resources.files(_SCHEMAS_PACKAGE).joinpath(pipeline, file_name)
+        if not resource.is_file():
+            raise ConfigurationError(f"no schema file {pipeline}/{file_name} in the gluestar wheel")
+        text = resource.read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigurationError(f"schema file {pipeline}/{file_name} is not valid JSON: {exc}") from None
+
+
+def load_source_contract(
+    pipeline: str, source: str, *, directory: str | Path | None = None
+) -> SourceContract:
+    """Load the source contract ``schemas/<pipeline>/<source>.json``.
+
+    Parameters
+    ----------
+    pipeline : str
+        Pipeline folder, e.g. ``"finance"``.
+    source : str
+        Source name, e.g. ``"transactions"``.
+    directory : str or Path, optional
+        A folder laid out like ``schemas/`` to read instead of the copy inside the wheel.
+
+    Examples
+    --------
+    >>> load_source_contract("finance", "transactions").key
+    ('transaction_id',)
+    """
+    return SourceContract.from_dict(_read_json(pipeline, f"{source}.json", directory))
+
+
+def load_star_schema(pipeline: str, *, directory: str | Path | None = None) -> StarSchema:
+    """Load the table definitions ``schemas/<pipeline>/star.json``.
+
+    Examples
+    --------
+    >>> load_star_schema("finance").table("dim_scenario").key
+    ('scenario_key',)
+    """
+    data = _read_json(pipeline, "star.json", directory)
+    return StarSchema(
+        pipeline=data.get("pipeline", pipeline),
+        tables=tuple(TableSpec.from_dict(t) for t in data["tables"]),
+    )

@@ -1,0 +1,209 @@
+"""Runtime edge for Glue job scripts: arguments, the Spark/Glue context, clean failures.
+
+The same job script runs in AWS Glue, under ``spark-submit`` in the Glue Docker image or on a
+laptop. :func:`start_job` starts a ``GlueContext`` and ``Job`` where Glue's JVM classes exist and a
+plain ``SparkSession`` elsewhere; :func:`run_job` turns gluestar errors into one clear line on
+stderr and a non-zero exit instead of a bare traceback.
+
+Examples
+--------
+>>> resolve_options(["job.py", "--JOB_NAME", "j", "--RAW_PATH", "r"], ["JOB_NAME", "RAW_PATH"],
+...                 {"RUN_ID": None})
+{'JOB_NAME': 'j', 'RAW_PATH': 'r', 'RUN_ID': None}
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from pyspark.sql import SparkSession
+
+from gluestar.exceptions import ConfigurationError, GluestarError
+
+__all__ = [
+    "SESSION_SETTINGS",
+    "JobContext",
+    "resolve_options",
+    "parse_bool",
+    "parse_int",
+    "configure_session",
+    "start_job",
+    "run_job",
+]
+
+log = logging.getLogger("gluestar")
+
+#: Session settings gluestar relies on; each is a runtime SQL setting, so it applies in Glue too.
+SESSION_SETTINGS: Mapping[str, str] = {
+    # Dates are stored and bucketed in UTC whatever the machine's time zone.
+    "spark.sql.session.timeZone": "UTC",
+    # A partitioned overwrite replaces only the partitions written, never the whole table.
+    "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    # With pruning, which CSV rows count as malformed depends on the columns a query touches
+    # (SPARK-28058), so reconciliation counts could drift.
+    "spark.sql.csv.parser.columnPruning.enabled": "false",
+    # AQE coalesces small shuffle partitions, which keeps Parquet file counts sane.
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.adaptive.coalescePartitions.enabled": "true",
+    "spark.sql.parquet.compression.codec": "snappy",
+}
+
+
+@dataclass
+class JobContext:
+    """A started job: the session, and Glue's context and job when running in Glue."""
+
+    spark: SparkSession
+    glue_context: Any = None
+    job: Any = None
+
+    @property
+    def in_glue(self) -> bool:
+        """True when Glue's JVM classes were available."""
+        return self.glue_context is not None
+
+    def commit(self) -> None:
+        """Commit the Glue job (job bookmarks); a no-op outside Glue."""
+        if self.job is not None:
+            self.job.commit()
+
+
+def resolve_options(
+    argv: Sequence[str], required: Sequence[str], optional: Mapping[str, str | None] | None = None
+) -> dict[str, str | None]:
+    """Parse ``--NAME value`` job arguments with awsglue's ``getResolvedOptions``.
+
+    ``getResolvedOptions`` only knows required arguments; optional ones are resolved when present
+    in ``argv`` and take their default otherwise.
+
+    Parameters
+    ----------
+    argv : sequence of str
+        ``sys.argv``.
+    required : sequence of str
+        Argument names (without ``--``) that must be given.
+    optional : mapping of str to str or None
+        Optional argument names and their defaults.
+
+    Raises
+    ------
+    ConfigurationError
+        If a required argument is missing, or awsglue is not installed.
+    """
+    try:
+        from awsglue.utils import getResolvedOptions
+    except ImportError:
+        raise ConfigurationError(
+            "the awsglue package is not installed; locally install it with: pip install 'gluestar[local]'"
+        ) from None
+    optional = dict(optional or {})
+    present = [name for name in optional if f"--{name}" in argv]
+    names = [*required, *present]
+    missing = [name for name in required if f"--{name}" not in argv]
+    if missing:
+        raise ConfigurationError(
+            f"missing job argument(s): {', '.join('--' + m for m in missing)}"
+        )
+    resolved = getResolvedOptions(list(argv), names)
+    return {**{n: resolved[n] for n in required}, **{n: resolved.get(n, d) if n in present else d for n, d in optional.items()}}
+
+
+def parse_bool(value: str | None, name: str) -> bool:
+    """Parse a ``true``/``false`` job argument.
+
+    Examples
+    --------
+    >>> parse_bool("TRUE", "FULL_REFRESH")
+    True
+    """
+    if value is None:
+        return False
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no", ""):
+        return False
+    raise ConfigurationError(f"--{name} must be true or false; got {value!r}")
+
+
+def parse_int(value: str | None, name: str) -> int:
+    """Parse an integer job argument, naming the argument when it is not one.
+
+    Examples
+    --------
+    >>> parse_int("7", "FISCAL_YEAR_START_MONTH")
+    7
+    """
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ConfigurationError(f"--{name} must be an integer; got {value!r}") from None
+
+
+def configure_session(spark: SparkSession) -> SparkSession:
+    """Apply :data:`SESSION_SETTINGS` to a running session and return it."""
+    for key, value in SESSION_SETTINGS.items():
+        spark.conf.set(key, value)
+    return spark
+
+
+def _glue_classes_present(spark: SparkSession) -> bool:
+    try:
+        jvm = spark.sparkContext._jvm  # noqa: SLF001
+        jvm.java.lang.Class.forName("com.amazonaws.services.glue.GlueContext")
+        return True
+    except Exception:  # noqa: BLE001 - py4j raises a generic error for a missing class
+        return False
+
+
+def start_job(job_name: str, args: Mapping[str, Any], *, app_name: str | None = None) -> JobContext:
+    """Start the job's Spark side: Glue context and job in Glue, a plain session elsewhere.
+
+    Outside Glue the session uses the master given by ``spark-submit`` (or ``local[*]``).
+
+    Parameters
+    ----------
+    job_name : str
+        ``--JOB_NAME``.
+    args : mapping
+        The resolved arguments, passed to ``Job.init`` (bookmarks need them).
+    app_name : str, optional
+        Spark application name outside Glue (defaults to ``job_name``).
+    """
+    builder = SparkSession.builder.appName(app_name or job_name)
+    spark = builder.getOrCreate()
+    context = JobContext(spark=spark)
+    if _glue_classes_present(spark):
+        from awsglue.context import GlueContext
+        from awsglue.job import Job
+
+        glue_context = GlueContext(spark.sparkContext)
+        job = Job(glue_context)
+        job.init(job_name, dict(args))
+        context = JobContext(spark=glue_context.spark_session, glue_context=glue_context, job=job)
+        log.info("gluestar: running in AWS Glue as job %s", job_name)
+    else:
+        log.info("gluestar: Glue's JVM classes are absent; running on a plain SparkSession")
+    configure_session(context.spark)
+    return context
+
+
+def run_job(main: Callable[[], object]) -> NoReturn:
+    """Run a job's ``main`` and exit: 0 on success, 1 with one clear line on a gluestar error.
+
+    Unexpected errors keep their traceback (they are bugs), preceded by the same one-line summary.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        main()
+    except GluestarError as exc:
+        print(f"gluestar: error: {exc}", file=sys.stderr, flush=True)
+        sys.exit(1)
+    except Exception as exc:
+        print(f"gluestar: unexpected error ({type(exc).__name__}): {exc}", file=sys.stderr, flush=True)
+        raise
+    sys.exit(0)

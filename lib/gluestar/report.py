@@ -1,0 +1,232 @@
+"""The run report: what each source contributed and what each table holds.
+
+Counts come from one aggregation over each classified source, so they always reconcile::
+
+    rows read = accepted + quarantined + exact duplicates + superseded versions
+
+The report is written as JSON (``<pipeline>/_runs/<run_id>.json``) and printed as a readable table.
+
+Examples
+--------
+>>> counts = SourceCounts("budget", rows_read=10, accepted=7, quarantined=2, exact_duplicates=1)
+>>> counts.reconciles
+True
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from gluestar.constants import (
+    REJECT_REASON_COLUMN,
+    REJECT_RULES_COLUMN,
+    STATUS_ACCEPTED,
+    STATUS_COLUMN,
+    STATUS_EXACT_DUPLICATE,
+    STATUS_QUARANTINED,
+    STATUS_SUPERSEDED,
+)
+
+__all__ = ["SourceCounts", "RunReport", "count_source"]
+
+#: Most distinct rejection rules listed per source in a report.
+_MAX_RULES = 50
+
+
+@dataclass
+class SourceCounts:
+    """Reconciliation of one source.
+
+    Attributes
+    ----------
+    source : str
+        Source name.
+    rows_read, accepted, quarantined, exact_duplicates, superseded : int
+        Row counts; ``quarantined`` includes ``conflicts``.
+    conflicts : int
+        Rows quarantined because they conflicted with another row of the same key.
+    rejected_by_rule : dict of str to int
+        Quarantined rows per broken rule (a row breaking two rules counts under both).
+    files : list of str
+        Files read.
+    unknown_columns, missing_optional_columns : dict of str to list of str
+        Header findings per file.
+    """
+
+    source: str
+    rows_read: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    exact_duplicates: int = 0
+    superseded: int = 0
+    conflicts: int = 0
+    rejected_by_rule: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    unknown_columns: dict[str, list[str]] = field(default_factory=dict)
+    missing_optional_columns: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def duplicates_removed(self) -> int:
+        """Exact duplicates plus superseded versions."""
+        return self.exact_duplicates + self.superseded
+
+    @property
+    def reconciles(self) -> bool:
+        """True when rows read = accepted + quarantined + duplicates removed."""
+        return self.rows_read == self.accepted + self.quarantined + self.duplicates_removed
+
+
+def count_source(source: str, classified: DataFrame, *, conflict_reason: str) -> SourceCounts:
+    """Count a classified source (the output of validation and deduplication) in one aggregation.
+
+    Parameters
+    ----------
+    source : str
+        Source name for the report.
+    classified : DataFrame
+        Rows with ``_status``, ``reject_reason`` and ``reject_rules``.
+    conflict_reason : str
+        The source's conflict reason, to count conflicts apart.
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("accepted", None, []), ("quarantined", "x is missing", ["x is missing"])],
+    ...     "_status string, reject_reason string, reject_rules array<string>")
+    >>> c = count_source("s", df, conflict_reason="clash")
+    >>> (c.rows_read, c.accepted, c.quarantined, c.rejected_by_rule)
+    (2, 1, 1, {'x is missing': 1})
+    """
+    status = F.col(STATUS_COLUMN)
+
+    def count_when(condition: Any) -> Any:
+        return F.sum(F.when(condition, F.lit(1)).otherwise(F.lit(0))).cast("bigint")
+
+    rules = F.explode(F.when(status == F.lit(STATUS_QUARANTINED), F.col(REJECT_RULES_COLUMN)))
+    totals, by_rule = (
+        classified.agg(
+            F.count(F.lit(1)).alias("rows_read"),
+            count_when(status == F.lit(STATUS_ACCEPTED)).alias("accepted"),
+            count_when(status == F.lit(STATUS_QUARANTINED)).alias("quarantined"),
+            count_when(status == F.lit(STATUS_EXACT_DUPLICATE)).alias("exact_duplicates"),
+            count_when(status == F.lit(STATUS_SUPERSEDED)).alias("superseded"),
+            count_when(
+                (status == F.lit(STATUS_QUARANTINED)) & (F.col(REJECT_REASON_COLUMN) == F.lit(conflict_reason))
+            ).alias("conflicts"),
+        ).first(),
+        classified.select(rules.alias("rule")).groupBy("rule").count().orderBy(F.desc("count"), "rule").take(_MAX_RULES),
+    )
+    return SourceCounts(
+        source=source,
+        **{name: int(totals[name] or 0) for name in ("rows_read", "accepted", "quarantined", "exact_duplicates", "superseded", "conflicts")},
+        rejected_by_rule={row["rule"]: int(row["count"]) for row in by_rule},
+    )
+
+
+@dataclass
+class RunReport:
+    """Everything a run did, for people (``render``) and machines (``to_json``)."""
+
+    pipeline: str
+    run_id: str
+    status: str = "running"
+    started_at: str = ""
+    finished_at: str = ""
+    sources: list[SourceCounts] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+    partitions_written: dict[str, list[str]] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def reconciles(self) -> bool:
+        """True when every source reconciles."""
+        return all(s.reconciles for s in self.sources)
+
+    def source(self, name: str) -> SourceCounts:
+        """Counts of source ``name``."""
+        for counts in self.sources:
+            if counts.source == name:
+                return counts
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data (what ``to_json`` writes)."""
+        data = asdict(self)
+        data["reconciles"] = self.reconciles
+        for counts, source in zip(data["sources"], self.sources):
+            counts["duplicates_removed"] = source.duplicates_removed
+            counts["reconciles"] = source.reconciles
+        return data
+
+    def to_json(self) -> str:
+        """The report as indented JSON."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> RunReport:
+        """Read a report written by :meth:`to_json`."""
+        data = json.loads(text)
+        data.pop("reconciles", None)
+        sources = []
+        for counts in data.pop("sources", []):
+            counts.pop("duplicates_removed", None)
+            counts.pop("reconciles", None)
+            sources.append(SourceCounts(**counts))
+        return cls(sources=sources, **data)
+
+    def render(self) -> str:
+        """The report as a readable text table.
+
+        Examples
+        --------
+        >>> report = RunReport("finance", "r1", status="succeeded", sources=[SourceCounts("budget", 3, 3)])
+        >>> print(report.render().splitlines()[0])
+        gluestar finance run r1: succeeded
+        """
+        lines = [f"gluestar {self.pipeline} run {self.run_id}: {self.status}"]
+        if self.started_at:
+            lines.append(f"  started {self.started_at}   finished {self.finished_at or '-'}")
+        header = ("source", "read", "accepted", "quarantined", "exact dup", "superseded", "reconciles")
+        rows = [
+            (
+                s.source,
+                str(s.rows_read),
+                str(s.accepted),
+                str(s.quarantined),
+                str(s.exact_duplicates),
+                str(s.superseded),
+                "yes" if s.reconciles else "NO",
+            )
+            for s in self.sources
+        ]
+        lines += ["", *_table(header, rows)]
+        for s in self.sources:
+            if s.rejected_by_rule:
+                lines += ["", f"  quarantined {s.source} rows by rule:"]
+                lines += [f"    {count:>8}  {rule}" for rule, count in s.rejected_by_rule.items()]
+            for path, columns in s.unknown_columns.items():
+                lines.append(f"  note: {path}: unknown column(s) left out: {', '.join(columns)}")
+            for path, columns in s.missing_optional_columns.items():
+                lines.append(f"  note: {path}: optional column(s) absent, read as null: {', '.join(columns)}")
+        if self.tables:
+            lines += ["", *_table(("table", "rows"), [(n, str(c)) for n, c in self.tables.items()])]
+        for message in self.messages:
+            lines.append(f"  {message}")
+        return "\n".join(lines)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  " + "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in enumerate(zip(cells, widths))
+        )
+
+    return [line(header), "  " + "  ".join("-" * w for w in widths), *[line(r) for r in rows]]

@@ -1,0 +1,1 @@
+"""Source contracts and table definitions shipped with gluestar (JSON data files)."""
