@@ -17,7 +17,8 @@ DATA_OUT ?= data/generated/finance
 
 SPARK_ENV := PYSPARK_PYTHON=$(PY) PYSPARK_DRIVER_PYTHON=$(PY)
 SPARK_SUBMIT := $(SPARK_ENV) $(abspath $(VENV))/bin/spark-submit --master '$(MASTER)' --driver-memory 2g \
-	--conf spark.ui.showConsoleProgress=false --conf spark.sql.shuffle.partitions=8
+	--conf spark.ui.showConsoleProgress=false --conf spark.sql.shuffle.partitions=8 \
+	--driver-java-options '-Dlog4j2.configurationFile=file:$(abspath jobs/log4j2-local.properties)'
 
 .PHONY: help venv run test test-fast wheel lint clean data
 
