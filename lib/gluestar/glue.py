@@ -18,6 +18,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn
 
 from pyspark.sql import SparkSession
@@ -160,6 +161,19 @@ def _glue_classes_present(spark: SparkSession) -> bool:
         return False
 
 
+def _package_version() -> str:
+    from gluestar import __version__
+
+    return __version__
+
+
+def _package_origin() -> str:
+    """Where the gluestar package was imported from: the wheel on ``--py-files``, or a folder."""
+    import gluestar
+
+    return str(Path(gluestar.__file__).resolve().parents[1])
+
+
 def start_job(job_name: str, args: Mapping[str, Any], *, app_name: str | None = None) -> JobContext:
     """Start the job's Spark side: Glue context and job in Glue, a plain session elsewhere.
 
@@ -188,6 +202,7 @@ def start_job(job_name: str, args: Mapping[str, Any], *, app_name: str | None = 
         log.info("gluestar: running in AWS Glue as job %s", job_name)
     else:
         log.info("gluestar: Glue's JVM classes are absent; running on a plain SparkSession")
+    log.info("gluestar %s loaded from %s", _package_version(), _package_origin())
     configure_session(context.spark)
     return context
 
