@@ -23,7 +23,18 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The gluestar wheel, built from this checkout the way ``make wheel`` builds it."""
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(out), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(out),
+            str(REPO),
+        ],
         check=True,
         cwd=REPO,
     )
@@ -61,7 +72,15 @@ def test_wheel_ships_the_package_contracts_and_typing_marker(wheel: Path) -> Non
 def test_finance_job_runs_from_the_wheel_and_reconciles(wheel: Path, tmp_path: Path) -> None:
     out = tmp_path / "processed"
     result = _spark_submit(
-        wheel, "--JOB_NAME", "finance_star", "--RAW_PATH", str(SAMPLE), "--PROCESSED_PATH", str(out), "--RUN_ID", "e2e-1"
+        wheel,
+        "--JOB_NAME",
+        "finance_star",
+        "--RAW_PATH",
+        str(SAMPLE),
+        "--PROCESSED_PATH",
+        str(out),
+        "--RUN_ID",
+        "e2e-1",
     )
     assert result.returncode == 0, result.stdout[-3000:]
     # spark-submit's Python runner merges the job's stderr into its stdout.
