@@ -1,7 +1,8 @@
 """AWS Glue job: raw GL transactions and budgets -> the finance star schema.
 
-Arguments: --JOB_NAME, --RAW_PATH, --PROCESSED_PATH, optional --RUN_ID and
---FISCAL_YEAR_START_MONTH (1-12, default 1). All logic lives in the gluestar wheel.
+Arguments: --JOB_NAME, --RAW_PATH, --PROCESSED_PATH, optional --RUN_ID,
+--FISCAL_YEAR_START_MONTH (1-12, default 1) and --QUALITY_ENGINE (auto, native or deequ; default
+auto). All logic lives in the gluestar wheel.
 """
 
 import sys
@@ -14,7 +15,7 @@ def main() -> None:
     args = resolve_options(
         sys.argv,
         ["JOB_NAME", "RAW_PATH", "PROCESSED_PATH"],
-        {"RUN_ID": None, "FISCAL_YEAR_START_MONTH": "1"},
+        {"RUN_ID": None, "FISCAL_YEAR_START_MONTH": "1", "QUALITY_ENGINE": "auto"},
     )
     job = start_job(args["JOB_NAME"], args)
     report = run_finance(
@@ -23,6 +24,7 @@ def main() -> None:
         args["PROCESSED_PATH"],
         run_id=args["RUN_ID"],
         fiscal_year_start_month=parse_int(args["FISCAL_YEAR_START_MONTH"], "FISCAL_YEAR_START_MONTH"),
+        quality_engine=args["QUALITY_ENGINE"],
     )
     print(report.render(), flush=True)
     job.commit()

@@ -48,6 +48,7 @@ from gluestar.facts import lookup_key, year_month_partitions
 from gluestar.glue import JobContext, configure_session, resolve_options, run_job, start_job
 from gluestar.keys import assign_surrogate_keys, number_rows
 from gluestar.pipelines.finance import run_finance
+from gluestar.quality import MetricsRepository, QualityReport, load_checks, run_quality_gate
 from gluestar.report import RunReport, SourceCounts, count_source
 from gluestar.sources import read_csv_source
 from gluestar.variance import compare_to_budget, is_favorable, variance, variance_pct
@@ -93,6 +94,10 @@ __all__ = [
     "RunReport",
     "SourceCounts",
     "run_finance",
+    "load_checks",
+    "run_quality_gate",
+    "QualityReport",
+    "MetricsRepository",
     "JobContext",
     "configure_session",
     "resolve_options",

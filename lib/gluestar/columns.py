@@ -24,7 +24,7 @@ from functools import reduce
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from gluestar.contracts import Case
+from gluestar.contracts import MAX_AMOUNT_PRECISION, Case
 from gluestar.exceptions import ConfigurationError
 
 __all__ = [
@@ -108,30 +108,58 @@ def parse_amount(col: Column, precision: int = 18, scale: int = 2) -> Column:
     >>> [r.a for r in df.select(parse_amount(F.col("s")).alias("a")).collect()]
     [Decimal('1234.51'), Decimal('-12.00'), None]
     """
+    _check_decimal(precision, scale)
     is_parenthesised = col.rlike(_AMOUNT_PARENTHESES)
-    well_formed = col.rlike(_AMOUNT_PLAIN) | is_parenthesised
-    magnitude = _magnitude(col, scale)
+    magnitude = _magnitude(col, precision, scale)
     signed = F.when(is_parenthesised | col.contains("-"), -magnitude).otherwise(magnitude)
-    fits = amount_in_range(col, precision, scale)
-    return F.when(well_formed & fits, signed.cast(f"decimal({precision},{scale})"))
+    fits = magnitude < _limit(precision, scale)  # null when not well-formed
+    return F.when(fits, signed.cast(f"decimal({precision},{scale})"))
 
 
-def _magnitude(col: Column, scale: int) -> Column:
-    """Absolute value of an amount string (digits and point only), rounded half up to ``scale``."""
-    return F.round(F.regexp_replace(col, r"[^0-9.]", "").cast("decimal(38,18)"), scale)
+def _check_decimal(precision: int, scale: int) -> None:
+    if not (isinstance(precision, int) and isinstance(scale, int) and 1 <= precision <= MAX_AMOUNT_PRECISION):
+        raise ConfigurationError(f"amount precision must be an integer from 1 to {MAX_AMOUNT_PRECISION}; got {precision!r}")
+    if not 0 <= scale <= precision:
+        raise ConfigurationError(f"amount scale must be an integer from 0 to the precision ({precision}); got {scale!r}")
+
+
+def _limit(precision: int, scale: int) -> Column:
+    """``10 ** (precision - scale)``: the smallest magnitude too large for ``decimal(precision, scale)``."""
+    return F.lit(10 ** (precision - scale)).cast("decimal(38,0)")
+
+
+def _magnitude(col: Column, precision: int, scale: int) -> Column:
+    """Absolute value of a well-formed amount string, rounded half up to ``scale``.
+
+    Null when the string is not a well-formed amount or has more integer digits than
+    ``decimal(precision, scale)`` holds. The decimals are cut to ``scale + 1`` digits before the
+    cast, which keeps half-up rounding exact (``1.00499999999999999999`` is ``1.00``, where a cast
+    to ``decimal(38,18)`` first would round twice to ``1.01``); with the length check every cast is
+    valid, so nothing here fails under ANSI mode.
+    """
+    digits = F.regexp_replace(col, r"[^0-9.]", "")
+    integer = F.regexp_extract(digits, r"^0*(\d+)", 1)
+    decimals = F.regexp_extract(digits, rf"\.(\d{{1,{scale + 1}}})", 1)
+    number = F.concat(F.lit("0"), integer, F.lit("."), decimals, F.lit("0"))
+    countable = is_amount(col) & (F.length(integer) <= F.lit(precision - scale))
+    return F.when(countable, F.round(number.cast(f"decimal({min(precision + 2, 38)},{scale + 1})"), scale))
 
 
 def amount_in_range(col: Column, precision: int = 18, scale: int = 2) -> Column:
-    """True when a well-formed amount string fits ``decimal(precision, scale)`` after rounding.
+    """Whether an amount string fits ``decimal(precision, scale)`` after rounding half up.
+
+    True when it is a well-formed amount that fits, False when it is well-formed but too large,
+    null when it is not a well-formed amount at all (see :func:`is_amount`).
 
     Examples
     --------
-    >>> df = spark.createDataFrame([("12345678901234567.00",)], "s string")
-    >>> df.select(amount_in_range(F.col("s")).alias("ok")).first().ok
-    False
+    >>> df = spark.createDataFrame([("12345678901234567.00",), ("9,999.99",), ("abc",)], "s string")
+    >>> [r.ok for r in df.select(amount_in_range(F.col("s")).alias("ok")).collect()]
+    [False, True, None]
     """
-    limit = F.lit(10 ** (precision - scale)).cast("decimal(38,0)")
-    return F.coalesce(_magnitude(col, scale) < limit, F.lit(False))
+    _check_decimal(precision, scale)
+    fits = F.coalesce(_magnitude(col, precision, scale) < _limit(precision, scale), F.lit(False))
+    return F.when(is_amount(col), fits)
 
 
 @dataclass(frozen=True)
@@ -185,7 +213,8 @@ def _parse_one(col: Column, pattern: str, with_time: bool) -> Column:
         group = compiled.groups.get(field)
         if group is None:
             return F.lit(default)
-        return F.regexp_extract(col, compiled.regex, group).cast("int")
+        # The leading "0" keeps the cast valid when the pattern does not match (ANSI mode).
+        return F.concat(F.lit("0"), F.regexp_extract(col, compiled.regex, group)).cast("int")
 
     year, month, day = part("year", 1), part("month", 1), part("day", 1)
     hour, minute, second = part("hour", 0), part("minute", 0), part("second", 0)

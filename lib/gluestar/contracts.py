@@ -41,6 +41,7 @@ __all__ = [
     "load_source_contract",
     "load_star_schema",
     "spark_type",
+    "MAX_AMOUNT_PRECISION",
 ]
 
 ColumnType = Literal["string", "date", "month", "timestamp", "amount"]
@@ -48,6 +49,8 @@ Case = Literal["upper", "lower", "title"]
 TableKind = Literal["dimension", "fact"]
 
 _SCHEMAS_PACKAGE = "gluestar.schemas"
+#: Largest precision of an ``amount`` column (parsing needs one spare digit below Spark's 38).
+MAX_AMOUNT_PRECISION = 37
 _DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
 _SIMPLE_TYPES: dict[str, T.DataType] = {
     "string": T.StringType(),
@@ -78,6 +81,18 @@ def _parse_date(value: str | None, what: str) -> dt.date | None:
         raise ConfigurationError(f"{what} must be an ISO date (yyyy-MM-dd); got {value!r}") from None
 
 
+def _flag(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{what} must be true or false; got {value!r}")
+    return value
+
+
+def _integer(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(f"{what} must be an integer; got {value!r}")
+    return value
+
+
 def spark_type(type_name: str) -> T.DataType:
     """Return the Spark data type of a table-definition type name.
 
@@ -97,7 +112,12 @@ def spark_type(type_name: str) -> T.DataType:
         return simple
     match = _DECIMAL.match(type_name)
     if match:
-        return T.DecimalType(int(match.group(1)), int(match.group(2)))
+        precision, scale = int(match.group(1)), int(match.group(2))
+        if not 0 <= scale <= precision <= 38 or precision == 0:
+            raise ConfigurationError(
+                f"column type {type_name!r} needs a precision from 1 to 38 and a scale from 0 to the precision"
+            )
+        return T.DecimalType(precision, scale)
     raise ConfigurationError(
         f"unknown column type {type_name!r}; allowed: {', '.join(_SIMPLE_TYPES)}, decimal(p,s)"
     )
@@ -149,20 +169,32 @@ class ColumnSpec:
         case = data.get("case")
         if case is not None:
             _choice(case, get_args(Case), f"{what}: 'case'")
-        formats = tuple(data.get("formats", ()))
+        formats = data.get("formats", [])
+        if not isinstance(formats, list) or not all(isinstance(f, str) and f for f in formats):
+            raise ConfigurationError(f"{what}: 'formats' must be a list of datetime patterns; got {formats!r}")
         if col_type in ("date", "month", "timestamp") and not formats:
             raise ConfigurationError(f"{what}: a {col_type} column needs at least one entry in 'formats'")
+        precision = _integer(data.get("precision", 18), f"{what}: 'precision'")
+        scale = _integer(data.get("scale", 2), f"{what}: 'scale'")
+        if col_type == "amount" and not (1 <= precision <= MAX_AMOUNT_PRECISION and 0 <= scale <= precision):
+            raise ConfigurationError(
+                f"{what}: an amount needs a precision from 1 to {MAX_AMOUNT_PRECISION} and a scale from 0 "
+                f"to the precision; got precision {precision}, scale {scale}"
+            )
+        default = data.get("default")
+        if default is not None and not isinstance(default, str):
+            raise ConfigurationError(f"{what}: 'default' must be a string; got {default!r}")
         return cls(
             name=name.lower(),
             type=col_type,
-            required=bool(data.get("required", False)),
+            required=_flag(data.get("required", False), f"{what}: 'required'"),
             case=case,
-            formats=formats,
+            formats=tuple(formats),
             min=_parse_date(data.get("min"), f"{what}: 'min'"),
             max=_parse_date(data.get("max"), f"{what}: 'max'"),
-            default=data.get("default"),
-            precision=int(data.get("precision", 18)),
-            scale=int(data.get("scale", 2)),
+            default=default,
+            precision=precision,
+            scale=scale,
         )
 
 
@@ -232,6 +264,10 @@ class SourceContract:
         columns = tuple(ColumnSpec.from_dict(c, name) for c in data.get("columns", ()))
         if not columns:
             raise ConfigurationError(f"source contract {name!r} declares no columns")
+        names = [c.name for c in columns]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ConfigurationError(f"source contract {name!r} declares column(s) twice: {', '.join(duplicated)}")
         contract = cls(
             name=name,
             description=data.get("description", ""),

@@ -5,6 +5,8 @@ Counts come from one aggregation over each classified source, so they always rec
     rows read = accepted + quarantined + exact duplicates + superseded versions
 
 The report is written as JSON (``<pipeline>/_runs/<run_id>.json``) and printed as a readable table.
+``quality`` holds the quality gate's summary (engine, status, failed checks by severity, every
+check's status); the full results are in ``<pipeline>/_quality/<run_id>.json``.
 
 Examples
 --------
@@ -31,6 +33,7 @@ from gluestar.constants import (
     STATUS_QUARANTINED,
     STATUS_SUPERSEDED,
 )
+from gluestar.quality.results import render_summary
 
 __all__ = ["SourceCounts", "RunReport", "count_source"]
 
@@ -142,6 +145,7 @@ class RunReport:
     messages: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    quality: dict[str, Any] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:
@@ -216,6 +220,10 @@ class RunReport:
                 lines.append(f"  note: {path}: optional column(s) absent, read as null: {', '.join(columns)}")
         if self.tables:
             lines += ["", *_table(("table", "rows"), [(n, str(c)) for n, c in self.tables.items()])]
+        if self.quality:
+            lines += ["", *("  " + line for line in render_summary(self.quality))]
+            if self.quality.get("results"):
+                lines.append(f"    results: {self.quality['results']}")
         for message in self.messages:
             lines.append(f"  {message}")
         return "\n".join(lines)

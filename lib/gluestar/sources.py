@@ -86,10 +86,12 @@ def _reader(spark: SparkSession, contract: SourceContract):  # noqa: ANN202 - Da
 
 
 def _header(spark: SparkSession, path: str, contract: SourceContract) -> list[str]:
-    columns = _reader(spark, contract).csv(path).columns
-    if not columns:
+    # The first record read as data, not as a header: Spark would rename repeated header names
+    # ("amount" twice becomes "amount0", "amount3"), which hides them. Blank names become "_c<i>".
+    first = _reader(spark, contract).option("header", False).csv(path).first()
+    if first is None:
         raise SourceFileError(f"{path}: the file is empty (no header row)")
-    names = [normalise_header(c) for c in columns]
+    names = [normalise_header(c or "") or f"_c{i}" for i, c in enumerate(first)]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise SchemaContractError(f"{path}: duplicate column(s) in the header: {', '.join(duplicated)}")

@@ -8,9 +8,13 @@ Stages, in order:
 4. **dimensions** with stable surrogate keys: ``dim_date``, ``dim_department``, ``dim_account``,
    ``dim_scenario``;
 5. **facts**: ``fact_gl_transaction`` and the variance fact ``fact_financials``;
-6. **write** every table to a staging folder, then **publish**: dimensions replaced whole, fact
-   partitions (``year``/``month``) replaced for the months this run carries;
-7. **report**: the reconciliation of every source and each table's row count.
+6. **write** every table to a staging folder;
+7. **quality gate**: the checks of ``schemas/finance/checks.json`` run on the staged tables; the
+   results go to ``_quality/<run_id>.json``; a failed ``error`` check deletes the staging folder
+   and stops the run (nothing is published), ``warning`` failures are reported;
+8. **publish**: dimensions replaced whole, fact partitions (``year``/``month``) replaced for the
+   months this run carries; then the run's metrics are appended to ``_quality/metrics/``;
+9. **report**: the reconciliation of every source and each table's row count.
 
 Examples
 --------
@@ -55,6 +59,9 @@ from gluestar.dimensions import MAX_DATE, MIN_DATE, conform_dimension, conform_t
 from gluestar.exceptions import ConfigurationError, DataQualityError
 from gluestar.facts import lookup_key, year_month_partitions
 from gluestar.glue import configure_session
+from gluestar.quality import MetricsRepository, QualityReport, RunMetrics, check_engine, load_checks, run_quality_gate
+from gluestar.quality.anomaly import history_depth
+from gluestar.quality.checks import QualityCheck, validate_checks
 from gluestar.report import RunReport, SourceCounts, count_source
 from gluestar.sources import read_csv_source
 from gluestar.storage import (
@@ -259,6 +266,37 @@ def _check_source(counts: SourceCounts, quarantine: str) -> None:
         )
 
 
+#: Folder (under ``<processed_path>/finance``) of quality results and of the metrics repository.
+QUALITY_FOLDER = "_quality"
+
+
+def _metrics_repository(spark: SparkSession, root: str) -> MetricsRepository:
+    return MetricsRepository(spark, join_path(root, QUALITY_FOLDER, "metrics"))
+
+
+def _quality_gate(
+    spark: SparkSession,
+    root: str,
+    staging: str,
+    star: StarSchema,
+    checks: tuple[QualityCheck, ...],
+    *,
+    run_id: str,
+    engine: str,
+    report: RunReport,
+) -> QualityReport:
+    """Check the staged tables, write the results whatever they are, and stop the run on error failures."""
+    staged = {spec.name: spark.read.schema(spec.schema).parquet(join_path(staging, spec.name)) for spec in star.tables}
+    depth = history_depth(checks)
+    history = _metrics_repository(spark, root).load(limit=depth) if depth else []
+    quality = run_quality_gate(spark, staged, checks, engine=engine, history=history, run_id=run_id)
+    results = join_path(root, QUALITY_FOLDER, f"{run_id}.json")
+    write_text(spark, results, quality.to_json())
+    report.quality = {**quality.summary(), "results": results}
+    quality.raise_for_errors(note=f"nothing was published; results in {results}")
+    return quality
+
+
 def run_finance(
     spark: SparkSession,
     raw_path: str,
@@ -268,6 +306,8 @@ def run_finance(
     fiscal_year_start_month: int = 1,
     schemas_dir: str | None = None,
     now: dt.datetime | None = None,
+    quality_engine: str = "auto",
+    checks_dir: str | None = None,
 ) -> RunReport:
     """Run the finance pipeline end to end and return its report.
 
@@ -288,6 +328,12 @@ def run_finance(
         A folder laid out like ``schemas/`` to use instead of the contracts inside the wheel.
     now : datetime, optional
         The run's load timestamp (UTC); defaults to the current time.
+    quality_engine : {"auto", "native", "deequ"}, default "auto"
+        Engine of the quality gate: ``auto`` uses pydeequ where the Deequ jar is on the classpath
+        and the native Spark engine elsewhere; ``deequ`` fails when the jar is missing.
+    checks_dir : str, optional
+        A folder laid out like ``schemas/`` whose ``finance/checks.json`` replaces the quality
+        checks inside the wheel.
 
     Returns
     -------
@@ -302,7 +348,9 @@ def run_finance(
     SourceFileError, SchemaContractError
         If a source file is missing, empty or lacks a required column.
     DataQualityError
-        If every row of a source was rejected (nothing is published then).
+        If every row of a source was rejected, or an ``error`` quality check failed: nothing is
+        published then, the published tables stay as they were, and the quality results are in
+        ``<processed_path>/finance/_quality/<run_id>.json``.
     """
     started = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     run_id = run_id or started.strftime("%Y%m%dT%H%M%S%fZ")
@@ -310,6 +358,7 @@ def run_finance(
         raise ConfigurationError(
             f"run id {run_id!r} must start with a letter or digit and hold only letters, digits, '_', '.', '-'"
         )
+    check_engine(quality_engine)
     run = FinanceRun(run_id, started.replace(tzinfo=None), fiscal_year_start_month)
     configure_session(spark)
     root = join_path(processed_path, PIPELINE)
@@ -322,6 +371,9 @@ def run_finance(
     )
     contracts = {name: load_source_contract(PIPELINE, name, directory=schemas_dir) for name in FINANCE_SOURCES}
     star = load_star_schema(PIPELINE, directory=schemas_dir)
+    checks = load_checks(PIPELINE, directory=checks_dir)
+    validate_checks(checks, star)
+    report.options["quality_engine"] = quality_engine
     classified: dict[str, DataFrame] = {}
     try:
         for name, contract in contracts.items():
@@ -365,6 +417,10 @@ def run_finance(
             facts = build_facts(transactions, budgets, staged_dimensions, star, run)
             for name, frame in facts.items():
                 write_table(frame, join_path(staging, name), star.table(name))
+        with _stage(report, "quality"):
+            quality = _quality_gate(
+                spark, root, staging, star, checks, run_id=run_id, engine=quality_engine, report=report
+            )
         with _stage(report, "publish"):
             for spec in star.tables:
                 staged = join_path(staging, spec.name)
@@ -373,6 +429,7 @@ def run_finance(
                     report.partitions_written[spec.name] = list_partitions(spark, staged, spec.partition_by)
             publish_tables(spark, staging, root, star.tables)
             delete_path(spark, staging)
+        _metrics_repository(spark, root).save(RunMetrics(run_id, started.isoformat(), quality.metrics, PIPELINE))
         report.status = "succeeded"
     except Exception as exc:
         report.status = "failed"

@@ -1,0 +1,29 @@
+"""AWS Glue job: load a finished finance run into Amazon Redshift (or the local PostgreSQL stand-in).
+
+Arguments: --JOB_NAME, --PROCESSED_PATH, --REDSHIFT_EXECUTOR (connector | data_api | postgres),
+optional --RUN_ID (default: the latest succeeded run) and the target arguments listed in
+gluestar.redshift.config (--REDSHIFT_SECRET_ID, --REDSHIFT_IAM_ROLE, --REDSHIFT_DATABASE, ...).
+No argument carries a password. All logic lives in the gluestar wheel.
+"""
+
+import sys
+
+from gluestar.glue import resolve_options, run_job, start_job
+from gluestar.redshift import REDSHIFT_JOB_ARGUMENTS, load_run_from_args
+
+
+def main() -> None:
+    args = resolve_options(
+        sys.argv,
+        ["JOB_NAME", "PROCESSED_PATH", "REDSHIFT_EXECUTOR"],
+        {"RUN_ID": None, **{k: v for k, v in REDSHIFT_JOB_ARGUMENTS.items() if k != "REDSHIFT_EXECUTOR"}},
+    )
+    job = start_job(args["JOB_NAME"], args)
+    report = load_run_from_args(job.spark, args["PROCESSED_PATH"], args["RUN_ID"], args, require=True)
+    if report is not None:
+        print(report.render(), flush=True)
+    job.commit()
+
+
+if __name__ == "__main__":
+    run_job(main)

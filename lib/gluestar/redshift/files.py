@@ -1,0 +1,320 @@
+"""The file side of a load: listing a run's Parquet files, writing COPY manifests, reading rows.
+
+Two implementations of one small :class:`Storage` protocol:
+
+* :class:`ArrowStorage` uses ``pyarrow.fs`` (local paths, ``file:`` URIs and ``s3://``); it needs no
+  Spark, so tests, the local stand-in and small load jobs use it;
+* :class:`SparkStorage` uses the running Spark's Hadoop ``FileSystem`` through
+  :mod:`gluestar.storage`, like the rest of a Glue job (``s3://`` in Glue, ``s3a://`` elsewhere).
+
+:func:`copy_manifest` builds the JSON manifest ``COPY ... MANIFEST`` needs for Parquet (every
+entry ``mandatory`` and with its ``content_length``); :func:`parquet_rows` turns Parquet files into
+row tuples typed for the target table (decimals, dates, timestamps, booleans, nulls) for
+``COPY ... FROM STDIN``.
+
+Examples
+--------
+>>> copy_manifest([DataFile("s3://bkt/t/part-0.parquet", 10)])
+'{"entries": [{"url": "s3://bkt/t/part-0.parquet", "mandatory": true, "meta": {"content_length": 10}}]}'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from gluestar.contracts import TableColumn
+from gluestar.exceptions import ConfigurationError
+from gluestar.redshift.sql import s3_url
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import SparkSession
+
+__all__ = [
+    "ArrowStorage",
+    "DataFile",
+    "SparkStorage",
+    "Storage",
+    "arrow_schema",
+    "copy_manifest",
+    "parquet_rows",
+]
+
+#: Rows converted to Python per Arrow batch when streaming to PostgreSQL.
+_BATCH_ROWS = 10_000
+_DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One data file: its full path or URI and its size in bytes."""
+
+    path: str
+    size: int
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """What the loader needs from a file system."""
+
+    def list_files(self, folder: str, *, suffix: str = ".parquet") -> list[DataFile]:
+        """Visible files directly in ``folder`` ending in ``suffix``, sorted by path; [] if absent."""
+        ...
+
+    def read_text(self, path: str) -> str:
+        """Read a small UTF-8 file."""
+        ...
+
+    def write_text(self, path: str, text: str) -> None:
+        """Write a small UTF-8 file, replacing it."""
+        ...
+
+    def exists(self, path: str) -> bool:
+        """True when ``path`` exists."""
+        ...
+
+    def parquet_columns(self, path: str) -> list[str]:
+        """Column names of a Parquet file, in file order."""
+        ...
+
+    def distinct_values(self, files: Sequence[str], column: str) -> set[Any]:
+        """Distinct values of one column over Parquet files."""
+        ...
+
+    def open_parquet(self, path: str) -> Any:
+        """A ``pyarrow.parquet.ParquetFile`` (INT96 timestamps read at microsecond precision)."""
+        ...
+
+
+def _visible(name: str) -> bool:
+    return not name.startswith(("_", "."))
+
+
+class ArrowStorage:
+    """:class:`Storage` on ``pyarrow.fs``: local paths, ``file:`` URIs and ``s3://`` URIs.
+
+    Parameters
+    ----------
+    filesystem : pyarrow.fs.FileSystem, optional
+        Use this file system for every path (paths are then given as that file system expects).
+        By default the file system is inferred per path: local for plain paths and ``file:`` URIs,
+        ``S3FileSystem`` (credentials from the environment or instance role) for ``s3://``.
+
+    Examples
+    --------
+    >>> storage = ArrowStorage()
+    >>> storage.list_files("/nonexistent")
+    []
+    """
+
+    def __init__(self, filesystem: Any = None) -> None:
+        self._filesystem = filesystem
+
+    def _resolve(self, path: str) -> tuple[Any, str, str]:
+        """(file system, path inside it, prefix that turns an inner path back into a full one)."""
+        from pyarrow import fs as pafs
+
+        if self._filesystem is not None:
+            return self._filesystem, path, ""
+        if path.startswith("file:"):
+            return pafs.LocalFileSystem(), re.sub(r"^file:(//)?", "", path), ""
+        if re.match(r"^s3[an]?://", path):
+            uri = re.sub(r"^s3[an]://", "s3://", path)
+            filesystem, inner = pafs.FileSystem.from_uri(uri)
+            return filesystem, inner, "s3://"
+        if "://" in path:
+            raise ConfigurationError(f"ArrowStorage reads local paths, file: and s3:// URIs; got {path!r}")
+        return pafs.LocalFileSystem(), str(path), ""
+
+    def list_files(self, folder: str, *, suffix: str = ".parquet") -> list[DataFile]:
+        """Visible files directly in ``folder`` ending in ``suffix``, sorted by path; [] if absent."""
+        from pyarrow import fs as pafs
+
+        filesystem, inner, prefix = self._resolve(folder)
+        infos = filesystem.get_file_info(pafs.FileSelector(inner, recursive=False, allow_not_found=True))
+        found = [
+            DataFile(prefix + info.path, int(info.size))
+            for info in infos
+            if info.type == pafs.FileType.File and _visible(info.base_name) and info.base_name.endswith(suffix)
+        ]
+        return sorted(found, key=lambda f: f.path)
+
+    def read_text(self, path: str) -> str:
+        """Read a small UTF-8 file."""
+        filesystem, inner, _ = self._resolve(path)
+        with filesystem.open_input_stream(inner) as stream:
+            return stream.read().decode("utf-8")
+
+    def write_text(self, path: str, text: str) -> None:
+        """Write a small UTF-8 file, replacing it (parent folders are created)."""
+        filesystem, inner, _ = self._resolve(path)
+        parent = inner.rsplit("/", 1)[0]
+        if parent and parent != inner:
+            filesystem.create_dir(parent, recursive=True)
+        with filesystem.open_output_stream(inner) as stream:
+            stream.write(text.encode("utf-8"))
+
+    def exists(self, path: str) -> bool:
+        """True when ``path`` exists."""
+        from pyarrow import fs as pafs
+
+        filesystem, inner, _ = self._resolve(path)
+        return filesystem.get_file_info(inner).type != pafs.FileType.NotFound
+
+    def open_parquet(self, path: str) -> Any:
+        """A ``pyarrow.parquet.ParquetFile`` of ``path``."""
+        import pyarrow.parquet as pq
+
+        filesystem, inner, _ = self._resolve(path)
+        return pq.ParquetFile(filesystem.open_input_file(inner), coerce_int96_timestamp_unit="us")
+
+    def parquet_columns(self, path: str) -> list[str]:
+        """Column names of a Parquet file, in file order."""
+        return list(self.open_parquet(path).schema_arrow.names)
+
+    def distinct_values(self, files: Sequence[str], column: str) -> set[Any]:
+        """Distinct values of one column over Parquet files (reads only that column)."""
+        values: set[Any] = set()
+        for path in files:
+            table = self.open_parquet(path).read(columns=[column])
+            values.update(table.column(0).unique().to_pylist())
+        return values
+
+
+class SparkStorage:
+    """:class:`Storage` on the running Spark's Hadoop ``FileSystem`` (what Glue jobs use for S3).
+
+    Rows for the PostgreSQL stand-in are still read with pyarrow (:meth:`open_parquet`), which
+    handles local paths, ``file:`` and ``s3://`` URIs.
+
+    Parameters
+    ----------
+    spark : SparkSession
+        The job's session.
+    """
+
+    def __init__(self, spark: SparkSession) -> None:
+        self._spark = spark
+        self._arrow = ArrowStorage()
+
+    def list_files(self, folder: str, *, suffix: str = ".parquet") -> list[DataFile]:
+        """Visible files directly in ``folder`` ending in ``suffix``, sorted by path; [] if absent."""
+        from gluestar.storage import file_size, list_files, path_exists
+
+        if not path_exists(self._spark, folder):
+            return []
+        paths = [p for p in list_files(self._spark, folder, f"*{suffix}") if _visible(p.rsplit("/", 1)[-1])]
+        return [DataFile(p, file_size(self._spark, p)) for p in paths]
+
+    def read_text(self, path: str) -> str:
+        """Read a small UTF-8 file."""
+        from gluestar.storage import read_text
+
+        return read_text(self._spark, path)
+
+    def write_text(self, path: str, text: str) -> None:
+        """Write a small UTF-8 file, replacing it."""
+        from gluestar.storage import write_text
+
+        write_text(self._spark, path, text)
+
+    def exists(self, path: str) -> bool:
+        """True when ``path`` exists."""
+        from gluestar.storage import path_exists
+
+        return path_exists(self._spark, path)
+
+    def open_parquet(self, path: str) -> Any:
+        """A ``pyarrow.parquet.ParquetFile`` of ``path`` (read with pyarrow, not Spark)."""
+        return self._arrow.open_parquet(path)
+
+    def parquet_columns(self, path: str) -> list[str]:
+        """Column names of a Parquet file, in file order (Spark reads only the footer)."""
+        return list(self._spark.read.parquet(path).columns)
+
+    def distinct_values(self, files: Sequence[str], column: str) -> set[Any]:
+        """Distinct values of one column over Parquet files (a small Spark job)."""
+        if not files:
+            return set()
+        rows = self._spark.read.parquet(*files).select(column).distinct().collect()
+        return {row[0] for row in rows}
+
+
+def copy_manifest(files: Sequence[DataFile]) -> str:
+    """The ``COPY ... MANIFEST`` JSON for exactly ``files``: each entry mandatory, with its size.
+
+    Redshift needs ``meta.content_length`` for Parquet manifests; ``mandatory`` makes COPY fail when
+    a listed file is missing instead of loading less. ``s3a://`` URIs are written as ``s3://``.
+
+    Raises
+    ------
+    ConfigurationError
+        If a file is not an ``s3://`` URI or there are no files.
+    """
+    if not files:
+        raise ConfigurationError("a COPY manifest needs at least one file")
+    entries = [{"url": s3_url(f.path), "mandatory": True, "meta": {"content_length": f.size}} for f in files]
+    return json.dumps({"entries": entries})
+
+
+def _arrow_type(column: TableColumn) -> pa.DataType:
+    import pyarrow as pa
+
+    simple = {
+        "string": pa.string(),
+        "int": pa.int32(),
+        "bigint": pa.int64(),
+        "smallint": pa.int16(),
+        "double": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us"),
+    }
+    if column.type in simple:
+        return simple[column.type]
+    match = _DECIMAL.match(column.type)
+    if match:
+        return pa.decimal128(int(match.group(1)), int(match.group(2)))
+    raise ConfigurationError(f"column {column.name!r}: no Arrow type for {column.type!r}")
+
+
+def arrow_schema(columns: Sequence[TableColumn]) -> pa.Schema:
+    """The Arrow schema rows are cast to before they are sent to the database.
+
+    Timestamps are microseconds without time zone (what Spark writes, as UTC wall-clock times).
+    Every field is nullable here: NOT NULL is the database's to enforce, with its own message.
+
+    Examples
+    --------
+    >>> str(arrow_schema([TableColumn("amount", "decimal(18,2)")]).field("amount").type)
+    'decimal128(18, 2)'
+    """
+    import pyarrow as pa
+
+    return pa.schema([pa.field(c.name, _arrow_type(c)) for c in columns])
+
+
+def parquet_rows(storage: Storage, files: Sequence[str], columns: Sequence[TableColumn]) -> Iterator[tuple[Any, ...]]:
+    """Rows of Parquet ``files`` as tuples in ``columns`` order, cast to the columns' types.
+
+    Values come out as Python ``int``, ``Decimal``, ``str``, ``bool``, ``datetime.date``,
+    naive ``datetime.datetime`` (microseconds) or ``None``, which psycopg's ``COPY`` writes exactly.
+
+    Raises
+    ------
+    pyarrow.ArrowInvalid
+        If a file lacks a column or a value does not fit its type (the caller rolls back).
+    """
+    import pyarrow as pa
+
+    schema = arrow_schema(columns)
+    names = [c.name for c in columns]
+    for path in files:
+        parquet = storage.open_parquet(path)
+        for batch in parquet.iter_batches(batch_size=_BATCH_ROWS, columns=names):
+            table = pa.Table.from_batches([batch]).select(names).cast(schema)
+            yield from zip(*(column.to_pylist() for column in table.columns))

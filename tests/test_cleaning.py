@@ -1,0 +1,446 @@
+"""Tests of gluestar.cleaning: cleaning, typing and validating raw rows against their contract.
+
+``validate_source`` works row by row, so every test's rows are validated together in one cached
+frame per contract (one Spark plan to compile, not one per test); each test reads back its own rows
+by their id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import functions as F
+
+from gluestar.cleaning import MALFORMED_ROW_REASON, column_rules, typed_value, validate_source
+from gluestar.contracts import ColumnSpec, load_source_contract
+from gluestar.exceptions import SchemaContractError
+
+TRANSACTIONS = load_source_contract("finance", "transactions")
+BUDGET = load_source_contract("finance", "budget")
+RAW_TRANSACTIONS = ", ".join(f"{c} string" for c in TRANSACTIONS.column_names)
+RAW_BUDGET = ", ".join(f"{c} string" for c in BUDGET.column_names)
+OUTCOME = "reject_reason string, reject_rules array<string>, _status string"
+DATE_FORMATS = "(accepted: yyyy-MM-dd, yyyy/MM/dd)"
+TIMESTAMP_FORMAT = "(accepted: yyyy-MM-dd'T'HH:mm:ss)"
+
+
+def _transaction(transaction_id, **fields):
+    """A raw transaction (strings, untrimmed) that passes validation, with ``fields`` changed."""
+    row = {
+        "transaction_id": transaction_id,
+        "transaction_date": "2025-01-05",
+        "department_code": "FIN",
+        "department_name": "Finance",
+        "business_unit": "Corporate",
+        "account_number": "4000",
+        "account_name": "Sales",
+        "account_type": "Revenue",
+        "category": "Income",
+        "amount": "10.00",
+        "last_modified": "2025-01-05T10:00:00",
+    }
+    row.update(fields)
+    return (*[row[c] for c in TRANSACTIONS.column_names], None, None)
+
+
+def _budget(department_code, *, corrupt_record=None, **fields):
+    """A raw budget row that passes validation, with ``fields`` changed; ``department_code`` tells rows apart."""
+    row = {
+        "budget_month": "2025-01",
+        "department_code": department_code,
+        "account_number": "4000",
+        "budget_amount": "100",
+        "scenario": "Budget",
+    }
+    row.update(fields)
+    return (*[row[c] for c in BUDGET.column_names], "budget_2025.csv", corrupt_record)
+
+
+@pytest.fixture(scope="module")
+def validated_transactions(spark):
+    rows = [row for rows in TRANSACTION_CASES.values() for row in rows]
+    raw = spark.createDataFrame(rows, f"{RAW_TRANSACTIONS}, _source_file string, _corrupt_record string")
+    validated = raw.transform(validate_source(TRANSACTIONS)).cache()
+    yield validated
+    validated.unpersist()
+
+
+@pytest.fixture(scope="module")
+def validated_budget(spark):
+    rows = [row for rows in BUDGET_CASES.values() for row in rows]
+    raw = spark.createDataFrame(rows, f"{RAW_BUDGET}, _source_file string, _corrupt_record string")
+    validated = raw.transform(validate_source(BUDGET)).cache()
+    yield validated
+    validated.unpersist()
+
+
+def _cases(validated, case, raw_id):
+    """The validated rows of one case (their raw id column starts with ``case``)."""
+    return validated.filter(F.col(f"_raw.{raw_id}").startswith(case))
+
+
+def _assert_outcomes(spark, validated, case, raw_id, expected):
+    """Compare ``(raw id, reject_reason, reject_rules, _status)`` of one case's rows with ``expected``."""
+    actual = _cases(validated, case, raw_id).select(
+        F.col(f"_raw.{raw_id}").alias("raw_id"), "reject_reason", "reject_rules", "_status"
+    )
+    assert_df_equality(
+        actual,
+        spark.createDataFrame(expected, f"raw_id string, {OUTCOME}"),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
+TRANSACTION_CASES = {
+    "trim": [
+        _transaction(
+            " trim ",
+            department_code=" fin-01\u00a0",
+            department_name="  Finance ",
+            business_unit="",
+            account_number="\ufeff4000a",
+            account_type=" revenue ",
+            category="   ",
+            amount=" $1,234.505 ",
+            last_modified=" 2025-01-05T10:00:00 ",
+        )
+    ],
+    "date-ok": [_transaction("date-ok-1", transaction_date="2025-01-05"), _transaction("date-ok-2", transaction_date="2025/01/06")],
+    "date-bad": [
+        _transaction("date-bad-1", transaction_date="2025-02-30"),
+        _transaction("date-bad-2", transaction_date="05/01/2025"),
+    ],
+    "date-range": [_transaction("date-range", transaction_date="1899-12-31")],
+    "amount-bad": [_transaction("amount-bad-1", amount="12..5"), _transaction("amount-bad-2", amount="12345678901234567.00")],
+    "amount-long": [_transaction("amount-long", amount="1" * 30 + "x" * 20)],
+    "modified": [
+        _transaction("modified-1", last_modified=None),
+        _transaction("modified-2", last_modified=" "),
+        _transaction("modified-3", last_modified="2025-01-05 10:00:00"),
+    ],
+    "missing": [
+        _transaction("missing-1", department_code=None),
+        _transaction("", **{c: "  " for c in TRANSACTIONS.column_names if c != "transaction_id"}),
+    ],
+    "many": [_transaction("many", transaction_date="2025-13-01", account_number=" ", amount="ten", last_modified="yesterday")],
+}  # fmt: skip
+
+
+def test_validate_source_trims_upper_cases_codes_and_empties_to_null(spark, validated_transactions):
+    actual = _cases(validated_transactions, " trim", "transaction_id").drop("_raw", "_source_file")
+    expected = spark.createDataFrame(
+        [
+            (
+                "trim",
+                dt.date(2025, 1, 5),
+                "FIN-01",
+                "Finance",
+                None,
+                "4000A",
+                "Sales",
+                "Revenue",
+                None,
+                Decimal("1234.51"),
+                dt.datetime(2025, 1, 5, 10, 0),
+                None,
+                [],
+                "accepted",
+            )
+        ],
+        "transaction_id string, transaction_date date, department_code string, department_name string, "
+        "business_unit string, account_number string, account_name string, account_type string, "
+        f"category string, amount decimal(18,2), last_modified timestamp, {OUTCOME}",
+    )
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_validate_source_accepts_both_transaction_date_formats(spark, validated_transactions):
+    actual = _cases(validated_transactions, "date-ok", "transaction_id").select(
+        "transaction_id", "transaction_date", "_status"
+    )
+    expected = spark.createDataFrame(
+        [("date-ok-1", dt.date(2025, 1, 5), "accepted"), ("date-ok-2", dt.date(2025, 1, 6), "accepted")],
+        "transaction_id string, transaction_date date, _status string",
+    )
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_validate_source_quarantines_invalid_dates_naming_the_accepted_formats(spark, validated_transactions):
+    rule = ["transaction_date is not a valid date"]
+    _assert_outcomes(
+        spark,
+        validated_transactions,
+        "date-bad",
+        "transaction_id",
+        [
+            ("date-bad-1", f"transaction_date '2025-02-30' is not a valid date {DATE_FORMATS}", rule, "quarantined"),
+            ("date-bad-2", f"transaction_date '05/01/2025' is not a valid date {DATE_FORMATS}", rule, "quarantined"),
+        ],
+    )
+
+
+def test_validate_source_quarantines_dates_outside_the_contract_range(spark, validated_transactions):
+    _assert_outcomes(
+        spark,
+        validated_transactions,
+        "date-range",
+        "transaction_id",
+        [
+            (
+                "date-range",
+                "transaction_date '1899-12-31' is outside 1900-01-01..2099-12-31",
+                ["transaction_date is out of range"],
+                "quarantined",
+            )
+        ],
+    )
+
+
+def test_validate_source_quarantines_malformed_and_too_large_amounts_with_distinct_reasons(spark, validated_transactions):
+    _assert_outcomes(
+        spark,
+        validated_transactions,
+        "amount-bad",
+        "transaction_id",
+        [
+            ("amount-bad-1", "amount '12..5' is not a valid amount", ["amount is not a valid amount"], "quarantined"),
+            (
+                "amount-bad-2",
+                "amount '12345678901234567.00' does not fit decimal(18,2)",
+                ["amount does not fit decimal(18,2)"],
+                "quarantined",
+            ),
+        ],
+    )
+
+
+def test_validate_source_quotes_long_values_cut_to_40_characters(spark, validated_transactions):
+    value = "1" * 30 + "x" * 10
+    _assert_outcomes(
+        spark,
+        validated_transactions,
+        "amount-long",
+        "transaction_id",
+        [("amount-long", f"amount '{value}…' is not a valid amount", ["amount is not a valid amount"], "quarantined")],
+    )
+
+
+def test_validate_source_allows_a_missing_last_modified_but_not_a_malformed_one(spark, validated_transactions):
+    _assert_outcomes(
+        spark,
+        validated_transactions,
+        "modified",
+        "transaction_id",
+        [
+            ("modified-1", None, [], "accepted"),
+            ("modified-2", None, [], "accepted"),
+            (
+                "modified-3",
+                f"last_modified '2025-01-05 10:00:00' is not a valid timestamp {TIMESTAMP_FORMAT}",
+                ["last_modified is not a valid timestamp"],
+                "quarantined",
+            ),
+        ],
+    )
+
+
+def test_validate_source_names_every_missing_required_transaction_field(spark, validated_transactions):
+    required = ["transaction_id", "transaction_date", "department_code", "account_number", "amount"]
+    missing = [f"{c} is missing" for c in required]
+    expected = [
+        ("missing-1", "department_code is missing", ["department_code is missing"], "quarantined"),
+        ("", "; ".join(missing), missing, "quarantined"),
+    ]
+    actual = validated_transactions.filter(
+        F.col("_raw.transaction_id").startswith("missing") | (F.col("_raw.transaction_id") == "")
+    )
+    _assert_outcomes(spark, actual, "", "transaction_id", expected)
+
+
+def test_validate_source_names_every_broken_rule_of_one_row_in_contract_order(spark, validated_transactions):
+    _assert_outcomes(
+        spark,
+        validated_transactions,
+        "many",
+        "transaction_id",
+        [
+            (
+                "many",
+                f"transaction_date '2025-13-01' is not a valid date {DATE_FORMATS}; account_number is missing; "
+                f"amount 'ten' is not a valid amount; last_modified 'yesterday' is not a valid timestamp "
+                f"{TIMESTAMP_FORMAT}",
+                [
+                    "transaction_date is not a valid date",
+                    "account_number is missing",
+                    "amount is not a valid amount",
+                    "last_modified is not a valid timestamp",
+                ],
+                "quarantined",
+            )
+        ],
+    )
+
+
+BUDGET_CASES = {
+    "raw": [_budget(" raw ", scenario="")],
+    "month": [_budget("month-1", budget_month="2025-03"), _budget("month-2", budget_month="2025-3")],
+    "amount": [
+        _budget("amount-1", budget_amount="1,234.50"),
+        _budget("amount-2", budget_amount="(1,234.50)"),
+        _budget("amount-3", budget_amount="-$3"),
+        _budget("amount-4", budget_amount="€7.005"),
+        _budget("amount-5", budget_amount="+12.345"),
+    ],
+    "missing": [_budget(None, budget_month="  ", account_number="", budget_amount=None, scenario=None)],
+    "scenario": [
+        _budget("scenario-1", scenario=""),
+        _budget("scenario-2", scenario=None),
+        _budget("scenario-3", scenario="budget"),
+        _budget("scenario-4", scenario=" budget q1 "),
+        _budget("scenario-5", scenario="FORECAST"),
+    ],
+    "corrupt": [
+        _budget("corrupt-1", budget_amount=None, scenario=None, corrupt_record="2025-01,corrupt-1,4000"),
+        _budget("corrupt-2", corrupt_record=None),
+    ],
+}
+
+
+def test_validate_source_keeps_the_raw_values_and_the_source_file(validated_budget):
+    row = _cases(validated_budget, " raw", "department_code").select("_raw", "_source_file").first()
+    assert row._raw.asDict() == {
+        "budget_month": "2025-01",
+        "department_code": " raw ",
+        "account_number": "4000",
+        "budget_amount": "100",
+        "scenario": "",
+    }
+    assert row._source_file == "budget_2025.csv"
+
+
+def test_validate_source_output_columns_and_types(validated_budget):
+    assert [(f.name, f.dataType.simpleString()) for f in validated_budget.schema] == [
+        ("_raw", "struct<budget_month:string,department_code:string,account_number:string,budget_amount:string,scenario:string>"),
+        ("_source_file", "string"),
+        ("budget_month", "date"),
+        ("department_code", "string"),
+        ("account_number", "string"),
+        ("budget_amount", "decimal(18,2)"),
+        ("scenario", "string"),
+        ("reject_reason", "string"),
+        ("reject_rules", "array<string>"),
+        ("_status", "string"),
+    ]  # fmt: skip
+
+
+def test_validate_source_budget_month_accepts_yyyy_mm_only(spark, validated_budget):
+    actual = _cases(validated_budget, "month", "department_code").select("department_code", "budget_month", "reject_reason")
+    expected = spark.createDataFrame(
+        [
+            ("MONTH-1", dt.date(2025, 3, 1), None),
+            ("MONTH-2", None, "budget_month '2025-3' is not a valid month (accepted: yyyy-MM)"),
+        ],
+        "department_code string, budget_month date, reject_reason string",
+    )
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_validate_source_parses_every_amount_spelling(spark, validated_budget):
+    actual = _cases(validated_budget, "amount", "department_code").select("department_code", "budget_amount", "_status")
+    expected = spark.createDataFrame(
+        [
+            ("AMOUNT-1", Decimal("1234.50"), "accepted"),
+            ("AMOUNT-2", Decimal("-1234.50"), "accepted"),
+            ("AMOUNT-3", Decimal("-3.00"), "accepted"),
+            ("AMOUNT-4", Decimal("7.01"), "accepted"),
+            ("AMOUNT-5", Decimal("12.35"), "accepted"),
+        ],
+        "department_code string, budget_amount decimal(18,2), _status string",
+    )
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_validate_source_names_every_missing_required_budget_field(spark, validated_budget):
+    missing = [f"{c} is missing" for c in ("budget_month", "department_code", "account_number", "budget_amount")]
+    actual = validated_budget.filter(F.col("_raw.department_code").isNull()).select(
+        "reject_reason", "reject_rules", "_status"
+    )
+    expected = spark.createDataFrame([("; ".join(missing), missing, "quarantined")], OUTCOME)
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_validate_source_scenario_defaults_to_budget_and_is_title_cased(spark, validated_budget):
+    actual = _cases(validated_budget, "scenario", "department_code").select("department_code", "scenario")
+    expected = spark.createDataFrame(
+        [
+            ("SCENARIO-1", "Budget"),
+            ("SCENARIO-2", "Budget"),
+            ("SCENARIO-3", "Budget"),
+            ("SCENARIO-4", "Budget Q1"),
+            ("SCENARIO-5", "Forecast"),
+        ],
+        "department_code string, scenario string",
+    )
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_validate_source_quarantines_a_malformed_csv_row(spark, validated_budget):
+    _assert_outcomes(
+        spark,
+        validated_budget,
+        "corrupt",
+        "department_code",
+        [
+            (
+                "corrupt-1",
+                f"{MALFORMED_ROW_REASON}; budget_amount is missing",
+                [MALFORMED_ROW_REASON, "budget_amount is missing"],
+                "quarantined",
+            ),
+            ("corrupt-2", None, [], "accepted"),
+        ],
+    )
+
+
+def test_malformed_row_reason_text():
+    assert MALFORMED_ROW_REASON == "malformed CSV row: wrong number of fields"
+
+
+def test_validate_source_requires_every_contract_column(spark):
+    raw = spark.createDataFrame([], "budget_month string, department_code string, budget_amount string")
+    message = "source 'budget' is missing column(s): account_number, scenario"
+    with pytest.raises(SchemaContractError, match=f"^{re.escape(message)}$"):
+        raw.transform(validate_source(BUDGET))
+
+
+def test_validate_source_without_source_file_or_corrupt_record_columns(spark):
+    raw = spark.createDataFrame([("2025-01", "D1", "4000", "5", None)], RAW_BUDGET)
+    row = raw.transform(validate_source(BUDGET)).select("_source_file", "_status").first()
+    assert (row._source_file, row._status) == (None, "accepted")
+
+
+def test_typed_value_rejects_an_unsupported_type():
+    message = "column 'x' has unsupported type 'integer'"
+    with pytest.raises(SchemaContractError, match=f"^{re.escape(message)}$"):
+        typed_value(ColumnSpec("x", "integer"), F.col("x"))  # type: ignore[arg-type]
+
+
+def test_column_rules_labels_per_column_type():
+    def labels(spec):
+        return [label for label, _ in column_rules(spec, F.col("t"), F.col("v"))]
+
+    assert labels(ColumnSpec("name")) == []
+    assert labels(ColumnSpec("id", required=True)) == ["id is missing"]
+    assert labels(ColumnSpec("d", "date", formats=("yyyy-MM-dd",), min=dt.date(2000, 1, 1))) == [
+        "d is not a valid date",
+        "d is out of range",
+    ]
+    assert labels(ColumnSpec("a", "amount", precision=10, scale=3)) == [
+        "a is not a valid amount",
+        "a does not fit decimal(10,3)",
+    ]

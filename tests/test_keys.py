@@ -1,0 +1,114 @@
+"""Tests of gluestar.keys: distributed row numbering and stable surrogate keys."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from chispa import assert_df_equality
+
+from gluestar.exceptions import SchemaContractError
+from gluestar.keys import assign_surrogate_keys, number_rows
+
+
+@pytest.fixture
+def three_range_partitions(spark):
+    """Range-partition into 3 partitions that AQE does not coalesce, so numbering spans partitions."""
+    settings = {"spark.sql.shuffle.partitions": "3", "spark.sql.adaptive.coalescePartitions.enabled": "false"}
+    previous = {key: spark.conf.get(key) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    yield
+    for key, value in previous.items():
+        spark.conf.set(key, value)
+
+
+def test_number_rows_is_consecutive_in_order_across_partitions(spark, three_range_partitions):
+    codes = ["m", "c", "x", "a", "q", "f", "z", "k", "b", "t", "h", "o"]
+    members = spark.createDataFrame([(c,) for c in codes], "code string").repartition(3)
+    expected = spark.createDataFrame([(c, n) for n, c in enumerate(sorted(codes), start=1)], "code string, n int")
+    assert_df_equality(
+        members.transform(number_rows(["code"], "n")), expected, ignore_row_order=True, ignore_nullable=True
+    )
+
+
+def test_number_rows_orders_by_several_columns_nulls_first(spark):
+    rows = spark.createDataFrame([("b", 1), ("a", 2), (None, 5), ("a", 1), ("b", None)], "code string, part int")
+    expected = spark.createDataFrame(
+        [(None, 5, 10), ("a", 1, 11), ("a", 2, 12), ("b", None, 13), ("b", 1, 14)], "code string, part int, n int"
+    )
+    assert_df_equality(
+        rows.transform(number_rows(["code", "part"], "n", start=10)), expected, ignore_row_order=True, ignore_nullable=True
+    )
+
+
+def test_number_rows_needs_an_order():
+    with pytest.raises(SchemaContractError, match=f"^{re.escape('number_rows needs at least one order_by column')}$"):
+        number_rows([], "n")
+
+
+def test_assign_surrogate_keys_numbers_fresh_members_from_1_in_natural_key_order(spark):
+    members = spark.createDataFrame([("FIN", "Finance"), ("HR", "People"), ("IT", None)], "code string, name string")
+    members = members.orderBy("name")  # not the natural-key order
+    expected = spark.createDataFrame([(1, "FIN", "Finance"), (2, "HR", "People"), (3, "IT", None)], "key int, code string, name string")
+    assert_df_equality(
+        members.transform(assign_surrogate_keys("key", ["code"])), expected, ignore_row_order=True, ignore_nullable=True
+    )
+
+
+def test_assign_surrogate_keys_keeps_existing_keys_and_numbers_new_members_above_the_maximum(spark):
+    existing = spark.createDataFrame([(-1, None), (4, "HR"), (7, "FIN")], "key int, code string")
+    members = spark.createDataFrame([("ZZ",), ("FIN",), ("AA",), ("HR",), ("MM",)], "code string")
+    expected = spark.createDataFrame([(7, "FIN"), (4, "HR"), (8, "AA"), (9, "MM"), (10, "ZZ")], "key int, code string")
+    assert_df_equality(
+        members.transform(assign_surrogate_keys("key", ["code"], existing=existing)),
+        expected,
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
+def test_assign_surrogate_keys_ignores_the_unknown_member_for_the_maximum(spark):
+    existing = spark.createDataFrame([(-1, "Unknown")], "key int, code string")
+    members = spark.createDataFrame([("B",), ("A",)], "code string")
+    expected = spark.createDataFrame([(1, "A"), (2, "B")], "key int, code string")
+    assert_df_equality(
+        members.transform(assign_surrogate_keys("key", ["code"], existing=existing)),
+        expected,
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
+def test_assign_surrogate_keys_matches_a_composite_natural_key_and_replaces_a_stale_key_column(spark):
+    existing = spark.createDataFrame([(1, "2025", "A"), (2, "2025", "B")], "key int, year string, code string")
+    members = spark.createDataFrame([(99, "2025", "B"), (99, "2024", "B")], "key int, year string, code string")
+    expected = spark.createDataFrame([(2, "2025", "B"), (3, "2024", "B")], "key int, year string, code string")
+    assert_df_equality(
+        members.transform(assign_surrogate_keys("key", ["year", "code"], existing=existing)),
+        expected,
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
+def test_assign_surrogate_keys_are_stable_over_two_runs(spark):
+    first_run = spark.createDataFrame([("C",), ("A",)], "code string").transform(assign_surrogate_keys("key", ["code"]))
+    first = spark.createDataFrame(first_run.collect(), first_run.schema)  # as published
+    second_run = spark.createDataFrame([("B",), ("C",), ("A",), ("D",)], "code string").transform(
+        assign_surrogate_keys("key", ["code"], existing=first)
+    )
+    expected = spark.createDataFrame([(1, "A"), (2, "C"), (3, "B"), (4, "D")], "key int, code string")
+    assert_df_equality(second_run, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_assign_surrogate_keys_puts_the_key_first(spark):
+    members = spark.createDataFrame([], "code string, name string")
+    assert members.transform(assign_surrogate_keys("key", ["code"])).columns == ["key", "code", "name"]
+
+
+def test_assign_surrogate_keys_names_the_missing_natural_key_columns(spark):
+    members = spark.createDataFrame([], "name string")
+    message = "assign_surrogate_keys: missing natural key column(s): code"
+    with pytest.raises(SchemaContractError, match=f"^{re.escape(message)}$"):
+        members.transform(assign_surrogate_keys("key", ["code"]))
