@@ -110,13 +110,19 @@ TRANSACTION_CASES = {
             last_modified=" 2025-01-05T10:00:00 ",
         )
     ],
-    "date-ok": [_transaction("date-ok-1", transaction_date="2025-01-05"), _transaction("date-ok-2", transaction_date="2025/01/06")],
+    "date-ok": [
+        _transaction("date-ok-1", transaction_date="2025-01-05"),
+        _transaction("date-ok-2", transaction_date="2025/01/06"),
+    ],
     "date-bad": [
         _transaction("date-bad-1", transaction_date="2025-02-30"),
         _transaction("date-bad-2", transaction_date="05/01/2025"),
     ],
     "date-range": [_transaction("date-range", transaction_date="1899-12-31")],
-    "amount-bad": [_transaction("amount-bad-1", amount="12..5"), _transaction("amount-bad-2", amount="12345678901234567.00")],
+    "amount-bad": [
+        _transaction("amount-bad-1", amount="12..5"),
+        _transaction("amount-bad-2", amount="12345678901234567.00"),
+    ],
     "amount-long": [_transaction("amount-long", amount="1" * 30 + "x" * 20)],
     "modified": [
         _transaction("modified-1", last_modified=None),
@@ -127,8 +133,10 @@ TRANSACTION_CASES = {
         _transaction("missing-1", department_code=None),
         _transaction("", **{c: "  " for c in TRANSACTIONS.column_names if c != "transaction_id"}),
     ],
-    "many": [_transaction("many", transaction_date="2025-13-01", account_number=" ", amount="ten", last_modified="yesterday")],
-}  # fmt: skip
+    "many": [
+        _transaction("many", transaction_date="2025-13-01", account_number=" ", amount="ten", last_modified="yesterday")
+    ],
+}
 
 
 def test_validate_source_trims_upper_cases_codes_and_empties_to_null(spark, validated_transactions):
@@ -201,7 +209,9 @@ def test_validate_source_quarantines_dates_outside_the_contract_range(spark, val
     )
 
 
-def test_validate_source_quarantines_malformed_and_too_large_amounts_with_distinct_reasons(spark, validated_transactions):
+def test_validate_source_quarantines_malformed_and_too_large_amounts_with_distinct_reasons(
+    spark, validated_transactions
+):
     _assert_outcomes(
         spark,
         validated_transactions,
@@ -325,7 +335,10 @@ def test_validate_source_keeps_the_raw_values_and_the_source_file(validated_budg
 
 def test_validate_source_output_columns_and_types(validated_budget):
     assert [(f.name, f.dataType.simpleString()) for f in validated_budget.schema] == [
-        ("_raw", "struct<budget_month:string,department_code:string,account_number:string,budget_amount:string,scenario:string>"),
+        (
+            "_raw",
+            "struct<budget_month:string,department_code:string,account_number:string,budget_amount:string,scenario:string>",
+        ),
         ("_source_file", "string"),
         ("budget_month", "date"),
         ("department_code", "string"),
@@ -335,11 +348,13 @@ def test_validate_source_output_columns_and_types(validated_budget):
         ("reject_reason", "string"),
         ("reject_rules", "array<string>"),
         ("_status", "string"),
-    ]  # fmt: skip
+    ]
 
 
 def test_validate_source_budget_month_accepts_yyyy_mm_only(spark, validated_budget):
-    actual = _cases(validated_budget, "month", "department_code").select("department_code", "budget_month", "reject_reason")
+    actual = _cases(validated_budget, "month", "department_code").select(
+        "department_code", "budget_month", "reject_reason"
+    )
     expected = spark.createDataFrame(
         [
             ("MONTH-1", dt.date(2025, 3, 1), None),

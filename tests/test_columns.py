@@ -86,7 +86,9 @@ def test_normalise_case_none_returns_the_column_unchanged():
 
 
 def test_normalise_case_rejects_an_unknown_case():
-    with pytest.raises(ConfigurationError, match=re.escape("case must be one of 'upper', 'lower', 'title' or None; got 'camel'")):
+    with pytest.raises(
+        ConfigurationError, match=re.escape("case must be one of 'upper', 'lower', 'title' or None; got 'camel'")
+    ):
         normalise_case(F.col("s"), "camel")  # type: ignore[arg-type]
 
 
@@ -188,7 +190,9 @@ def test_parse_amount_rejects_an_impossible_decimal_type(precision, scale, messa
 
 
 def test_is_amount_tells_well_formed_strings_whatever_their_size(spark):
-    cases = _cases(spark, [("(1,234.50)", True), ("99999999999999999999999", True), ("12..5", False), (None, None)], "boolean")
+    cases = _cases(
+        spark, [("(1,234.50)", True), ("99999999999999999999999", True), ("12..5", False), (None, None)], "boolean"
+    )
     assert_column_equality(cases.withColumn("actual", is_amount(F.col("s"))), "actual", "expected")
 
 
@@ -216,14 +220,27 @@ def test_amount_in_range_is_true_when_it_fits_false_when_too_large_null_when_no_
 def test_parse_date_accepts_both_contract_formats(spark):
     cases = _cases(
         spark,
-        [("2025-01-05", dt.date(2025, 1, 5)), ("2025/12/31", dt.date(2025, 12, 31)), ("1900-01-01", dt.date(1900, 1, 1))],
+        [
+            ("2025-01-05", dt.date(2025, 1, 5)),
+            ("2025/12/31", dt.date(2025, 12, 31)),
+            ("1900-01-01", dt.date(1900, 1, 1)),
+        ],
         "date",
     )
     assert_column_equality(cases.withColumn("actual", parse_date(F.col("s"), DATE_FORMATS)), "actual", "expected")
 
 
 def test_parse_date_rejects_impossible_dates(spark):
-    impossible = ["2025-02-30", "2025-04-31", "2025/06/31", "2025-13-01", "2025-00-10", "2025-01-00", "2025-01-32", "0000-01-01"]
+    impossible = [
+        "2025-02-30",
+        "2025-04-31",
+        "2025/06/31",
+        "2025-13-01",
+        "2025-00-10",
+        "2025-01-00",
+        "2025-01-32",
+        "0000-01-01",
+    ]
     cases = _cases(spark, [(s, None) for s in impossible], "date")
     assert_column_equality(cases.withColumn("actual", parse_date(F.col("s"), DATE_FORMATS)), "actual", "expected")
 
@@ -313,9 +330,15 @@ def test_parse_timestamp_rejects_malformed_and_impossible_timestamps(spark):
     ("formats", "message"),
     [
         ([], "at least one datetime format is needed"),
-        (["yyyy-MM-dd'T"], "unterminated quote in datetime format \"yyyy-MM-dd'T\""),
-        (["yyyy-MM-ddX"], "unsupported letter 'X' in datetime format 'yyyy-MM-ddX'; supported fields: yyyy, MM, dd, HH, mm, ss"),
-        (["yyyy-M-d"], "unsupported letter 'M' in datetime format 'yyyy-M-d'; supported fields: yyyy, MM, dd, HH, mm, ss"),
+        (["yyyy-MM-dd'T"], 'unterminated quote in datetime format "yyyy-MM-dd\'T"'),
+        (
+            ["yyyy-MM-ddX"],
+            "unsupported letter 'X' in datetime format 'yyyy-MM-ddX'; supported fields: yyyy, MM, dd, HH, mm, ss",
+        ),
+        (
+            ["yyyy-M-d"],
+            "unsupported letter 'M' in datetime format 'yyyy-M-d'; supported fields: yyyy, MM, dd, HH, mm, ss",
+        ),
         (["yyyy-MM-dd-yyyy"], "field 'yyyy' appears twice in datetime format 'yyyy-MM-dd-yyyy'"),
         (["dd/MM"], "datetime format 'dd/MM' needs at least yyyy and MM"),
         (["yyyy-MM-dd", "yyyy.dd"], "datetime format 'yyyy.dd' needs at least yyyy and MM"),
@@ -329,7 +352,9 @@ def test_parse_date_rejects_unusable_formats(formats, message):
 def test_parse_month_and_parse_timestamp_check_their_formats_too():
     with pytest.raises(ConfigurationError, match=re.escape("unsupported letter 'Z' in datetime format 'yyyy-MMZ'")):
         parse_month(F.col("s"), ["yyyy-MMZ"])
-    with pytest.raises(ConfigurationError, match=re.escape("unterminated quote in datetime format \"yyyy-MM-dd'T'HH'\"")):
+    with pytest.raises(
+        ConfigurationError, match=re.escape("unterminated quote in datetime format \"yyyy-MM-dd'T'HH'\"")
+    ):
         parse_timestamp(F.col("s"), ["yyyy-MM-dd'T'HH'"])
 
 
@@ -338,7 +363,12 @@ def test_parse_month_and_parse_timestamp_check_their_formats_too():
 
 def test_date_key_is_the_integer_yyyymmdd(spark):
     cases = spark.createDataFrame(
-        [(dt.date(2025, 3, 7), 20250307), (dt.date(1900, 1, 1), 19000101), (dt.date(2099, 12, 31), 20991231), (None, None)],
+        [
+            (dt.date(2025, 3, 7), 20250307),
+            (dt.date(1900, 1, 1), 19000101),
+            (dt.date(2099, 12, 31), 20991231),
+            (None, None),
+        ],
         "d date, expected int",
     )
     assert_column_equality(cases.withColumn("actual", date_key(F.col("d"))), "actual", "expected")

@@ -68,7 +68,9 @@ def test_transactions_contract_column_rules():
         max=dt.date(2099, 12, 31),
     )
     assert contract.column("amount") == ColumnSpec("amount", "amount", required=True, precision=18, scale=2)
-    assert contract.column("last_modified") == ColumnSpec("last_modified", "timestamp", formats=("yyyy-MM-dd'T'HH:mm:ss",))
+    assert contract.column("last_modified") == ColumnSpec(
+        "last_modified", "timestamp", formats=("yyyy-MM-dd'T'HH:mm:ss",)
+    )
     assert [contract.column(c).case for c in ("department_code", "account_number")] == ["upper", "upper"]
 
 
@@ -166,7 +168,9 @@ def test_star_schema_table_lookup_names_the_known_tables():
 
 
 def test_shipped_contract_is_missing_in_the_wheel():
-    with pytest.raises(ConfigurationError, match=f"^{re.escape('no schema file finance/payroll.json in the gluestar wheel')}$"):
+    with pytest.raises(
+        ConfigurationError, match=f"^{re.escape('no schema file finance/payroll.json in the gluestar wheel')}$"
+    ):
         load_source_contract("finance", "payroll")
 
 
@@ -238,7 +242,8 @@ def test_contract_file_that_is_not_json(tmp_path):
         (_column_with(0, name=None), "payroll: every column needs a non-empty 'name'"),
         (
             _column_with(0, type="integer"),
-            "payroll.Employee_ID: 'type' must be one of 'string', 'date', 'month', 'timestamp', 'amount'; got 'integer'",
+            "payroll.Employee_ID: 'type' must be one of 'string', 'date', 'month', 'timestamp', 'amount'; "
+            "got 'integer'",
         ),
         (
             _column_with(0, case="camel"),
@@ -367,12 +372,25 @@ def test_spark_type(name, expected):
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("varchar(10)", "unknown column type 'varchar(10)'; allowed: string, int, bigint, smallint, double, boolean, date, timestamp, decimal(p,s)"),
-        ("decimal(39,2)", "column type 'decimal(39,2)' needs a precision from 1 to 38 and a scale from 0 to the precision"),
-        ("decimal(5,6)", "column type 'decimal(5,6)' needs a precision from 1 to 38 and a scale from 0 to the precision"),
-        ("decimal(0,0)", "column type 'decimal(0,0)' needs a precision from 1 to 38 and a scale from 0 to the precision"),
+        (
+            "varchar(10)",
+            "unknown column type 'varchar(10)'; allowed: string, int, bigint, smallint, double, boolean, date, "
+            "timestamp, decimal(p,s)",
+        ),
+        (
+            "decimal(39,2)",
+            "column type 'decimal(39,2)' needs a precision from 1 to 38 and a scale from 0 to the precision",
+        ),
+        (
+            "decimal(5,6)",
+            "column type 'decimal(5,6)' needs a precision from 1 to 38 and a scale from 0 to the precision",
+        ),
+        (
+            "decimal(0,0)",
+            "column type 'decimal(0,0)' needs a precision from 1 to 38 and a scale from 0 to the precision",
+        ),
     ],
-)  # fmt: skip
+)
 def test_spark_type_rejects_unknown_types(name, message):
     with pytest.raises(ConfigurationError, match=f"^{re.escape(message)}$"):
         spark_type(name)

@@ -47,7 +47,9 @@ VERSIONED_CASES = {
 def versioned(spark):
     raw = spark.createDataFrame([row for rows in VERSIONED_CASES.values() for row in rows], VERSIONED)
     resolved = raw.transform(
-        resolve_duplicates(["id"], columns=["id", "version", "amount"], version="version", conflict_reason="conflicting versions")
+        resolve_duplicates(
+            ["id"], columns=["id", "version", "amount"], version="version", conflict_reason="conflicting versions"
+        )
     ).cache()
     yield resolved
     resolved.unpersist()
@@ -60,9 +62,7 @@ def _assert_resolved(spark, resolved, case, expected):
 
 
 def test_exact_duplicates_collapse_to_one_accepted_row(spark, versioned):
-    _assert_resolved(
-        spark, versioned, "dup", [(1, 10, "accepted", None, []), (1, 10, "exact_duplicate", None, [])]
-    )
+    _assert_resolved(spark, versioned, "dup", [(1, 10, "accepted", None, []), (1, 10, "exact_duplicate", None, [])])
 
 
 def test_the_latest_version_wins_and_older_ones_are_superseded(spark, versioned):
@@ -150,7 +150,9 @@ def test_budgets_without_a_version_collapse_duplicates_and_quarantine_conflicts(
         UNVERSIONED,
     )
     resolved = raw.transform(
-        resolve_duplicates(["month", "dept"], columns=["month", "dept", "amount"], conflict_reason="conflicting budget rows")
+        resolve_duplicates(
+            ["month", "dept"], columns=["month", "dept", "amount"], conflict_reason="conflicting budget rows"
+        )
     )
     expected = spark.createDataFrame(
         [

@@ -38,7 +38,10 @@ def test_number_rows_orders_by_several_columns_nulls_first(spark):
         [(None, 5, 10), ("a", 1, 11), ("a", 2, 12), ("b", None, 13), ("b", 1, 14)], "code string, part int, n int"
     )
     assert_df_equality(
-        rows.transform(number_rows(["code", "part"], "n", start=10)), expected, ignore_row_order=True, ignore_nullable=True
+        rows.transform(number_rows(["code", "part"], "n", start=10)),
+        expected,
+        ignore_row_order=True,
+        ignore_nullable=True,
     )
 
 
@@ -50,7 +53,9 @@ def test_number_rows_needs_an_order():
 def test_assign_surrogate_keys_numbers_fresh_members_from_1_in_natural_key_order(spark):
     members = spark.createDataFrame([("FIN", "Finance"), ("HR", "People"), ("IT", None)], "code string, name string")
     members = members.orderBy("name")  # not the natural-key order
-    expected = spark.createDataFrame([(1, "FIN", "Finance"), (2, "HR", "People"), (3, "IT", None)], "key int, code string, name string")
+    expected = spark.createDataFrame(
+        [(1, "FIN", "Finance"), (2, "HR", "People"), (3, "IT", None)], "key int, code string, name string"
+    )
     assert_df_equality(
         members.transform(assign_surrogate_keys("key", ["code"])), expected, ignore_row_order=True, ignore_nullable=True
     )

@@ -49,6 +49,7 @@ from gluestar.glue import JobContext, configure_session, resolve_options, run_jo
 from gluestar.keys import assign_surrogate_keys, number_rows
 from gluestar.pipelines.finance import run_finance
 from gluestar.quality import MetricsRepository, QualityReport, load_checks, run_quality_gate
+from gluestar.redshift import REDSHIFT_JOB_ARGUMENTS, LoadReport, load_run, load_run_from_args
 from gluestar.report import RunReport, SourceCounts, count_source
 from gluestar.sources import read_csv_source
 from gluestar.variance import compare_to_budget, is_favorable, variance, variance_pct
@@ -110,4 +111,8 @@ __all__ = [
     "DataQualityError",
     "PublishError",
     "RedshiftLoadError",
+    "REDSHIFT_JOB_ARGUMENTS",
+    "LoadReport",
+    "load_run",
+    "load_run_from_args",
 ]

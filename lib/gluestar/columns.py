@@ -28,17 +28,17 @@ from gluestar.contracts import MAX_AMOUNT_PRECISION, Case
 from gluestar.exceptions import ConfigurationError
 
 __all__ = [
-    "trim_to_null",
-    "normalise_case",
-    "is_amount",
-    "parse_amount",
     "amount_in_range",
+    "date_key",
+    "excerpt",
+    "is_amount",
+    "join_reasons",
+    "normalise_case",
+    "parse_amount",
     "parse_date",
     "parse_month",
     "parse_timestamp",
-    "date_key",
-    "excerpt",
-    "join_reasons",
+    "trim_to_null",
 ]
 
 #: Characters trimmed from both ends of every string: white space, no-break space and a stray BOM.
@@ -118,9 +118,13 @@ def parse_amount(col: Column, precision: int = 18, scale: int = 2) -> Column:
 
 def _check_decimal(precision: int, scale: int) -> None:
     if not (isinstance(precision, int) and isinstance(scale, int) and 1 <= precision <= MAX_AMOUNT_PRECISION):
-        raise ConfigurationError(f"amount precision must be an integer from 1 to {MAX_AMOUNT_PRECISION}; got {precision!r}")
+        raise ConfigurationError(
+            f"amount precision must be an integer from 1 to {MAX_AMOUNT_PRECISION}; got {precision!r}"
+        )
     if not 0 <= scale <= precision:
-        raise ConfigurationError(f"amount scale must be an integer from 0 to the precision ({precision}); got {scale!r}")
+        raise ConfigurationError(
+            f"amount scale must be an integer from 0 to the precision ({precision}); got {scale!r}"
+        )
 
 
 def _limit(precision: int, scale: int) -> Column:

@@ -29,19 +29,19 @@ from pyspark.sql import types as T
 from gluestar.exceptions import ConfigurationError
 
 __all__ = [
-    "ColumnType",
+    "MAX_AMOUNT_PRECISION",
     "Case",
-    "TableKind",
     "ColumnSpec",
+    "ColumnType",
     "CsvFormat",
     "SourceContract",
-    "TableColumn",
-    "TableSpec",
     "StarSchema",
+    "TableColumn",
+    "TableKind",
+    "TableSpec",
     "load_source_contract",
     "load_star_schema",
     "spark_type",
-    "MAX_AMOUNT_PRECISION",
 ]
 
 ColumnType = Literal["string", "date", "month", "timestamp", "amount"]
@@ -66,9 +66,7 @@ _SIMPLE_TYPES: dict[str, T.DataType] = {
 
 def _choice(value: Any, allowed: tuple[str, ...], what: str) -> Any:
     if value not in allowed:
-        raise ConfigurationError(
-            f"{what} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}"
-        )
+        raise ConfigurationError(f"{what} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}")
     return value
 
 
@@ -118,9 +116,7 @@ def spark_type(type_name: str) -> T.DataType:
                 f"column type {type_name!r} needs a precision from 1 to 38 and a scale from 0 to the precision"
             )
         return T.DecimalType(precision, scale)
-    raise ConfigurationError(
-        f"unknown column type {type_name!r}; allowed: {', '.join(_SIMPLE_TYPES)}, decimal(p,s)"
-    )
+    raise ConfigurationError(f"unknown column type {type_name!r}; allowed: {', '.join(_SIMPLE_TYPES)}, decimal(p,s)")
 
 
 @dataclass(frozen=True)
@@ -325,8 +321,7 @@ class TableSpec:
         name = data["name"]
         kind = _choice(data.get("kind"), get_args(TableKind), f"table {name!r}: 'kind'")
         columns = tuple(
-            TableColumn(c["name"], c["type"], bool(c.get("nullable", True)), c.get("length"))
-            for c in data["columns"]
+            TableColumn(c["name"], c["type"], bool(c.get("nullable", True)), c.get("length")) for c in data["columns"]
         )
         for col in columns:
             spark_type(col.type)
@@ -357,8 +352,7 @@ class StarSchema:
             if spec.name == name:
                 return spec
         raise ConfigurationError(
-            f"pipeline {self.pipeline!r} has no table {name!r}; "
-            f"tables: {', '.join(t.name for t in self.tables)}"
+            f"pipeline {self.pipeline!r} has no table {name!r}; tables: {', '.join(t.name for t in self.tables)}"
         )
 
     @property
@@ -384,9 +378,7 @@ def _read_json(pipeline: str, file_name: str, directory: str | Path | None) -> d
         raise ConfigurationError(f"schema file {pipeline}/{file_name} is not valid JSON: {exc}") from None
 
 
-def load_source_contract(
-    pipeline: str, source: str, *, directory: str | Path | None = None
-) -> SourceContract:
+def load_source_contract(pipeline: str, source: str, *, directory: str | Path | None = None) -> SourceContract:
     """Load the source contract ``schemas/<pipeline>/<source>.json``.
 
     Parameters

@@ -23,14 +23,14 @@ from gluestar.exceptions import ConfigurationError, SchemaContractError
 from gluestar.keys import assign_surrogate_keys
 
 __all__ = [
-    "MIN_DATE",
     "MAX_DATE",
-    "date_dimension",
-    "fiscal_year",
-    "fiscal_month",
-    "latest_attributes",
+    "MIN_DATE",
     "conform_dimension",
     "conform_to",
+    "date_dimension",
+    "fiscal_month",
+    "fiscal_year",
+    "latest_attributes",
 ]
 
 #: Column names of the one-row bounds frame :func:`date_dimension` expands.
@@ -39,7 +39,8 @@ MAX_DATE = "max_date"
 
 
 def _check_fiscal_start(fiscal_year_start_month: int) -> None:
-    if not isinstance(fiscal_year_start_month, int) or not 1 <= fiscal_year_start_month <= 12:
+    is_integer = isinstance(fiscal_year_start_month, int) and not isinstance(fiscal_year_start_month, bool)
+    if not is_integer or not 1 <= fiscal_year_start_month <= 12:
         raise ConfigurationError(
             f"fiscal_year_start_month must be an integer from 1 to 12; got {fiscal_year_start_month!r}"
         )
@@ -149,8 +150,10 @@ def latest_attributes(
         if missing:
             raise SchemaContractError(f"latest_attributes: missing column(s): {', '.join(missing)}")
         latest = F.max(F.struct(*[F.col(c) for c in (*order_by, *attributes)])).alias("_latest")
-        return df.groupBy(*natural_key).agg(latest).select(
-            *natural_key, *[F.col(f"_latest.{c}").alias(c) for c in attributes]
+        return (
+            df.groupBy(*natural_key)
+            .agg(latest)
+            .select(*natural_key, *[F.col(f"_latest.{c}").alias(c) for c in attributes])
         )
 
     return transform
@@ -213,10 +216,7 @@ def conform_dimension(
             take_old = F.col("new._in_run").isNull() | inferred
             current = merged.select(
                 *natural_key,
-                *[
-                    F.when(take_old, F.col(f"old.{a}")).otherwise(F.col(f"new.{a}")).alias(a)
-                    for a in attributes
-                ],
+                *[F.when(take_old, F.col(f"old.{a}")).otherwise(F.col(f"new.{a}")).alias(a) for a in attributes],
             )
         keyed = current.transform(assign_surrogate_keys(key, natural_key, existing=existing))
         result = keyed.transform(conform_to(spec))

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -28,12 +29,12 @@ from gluestar.exceptions import ConfigurationError, GluestarError
 __all__ = [
     "SESSION_SETTINGS",
     "JobContext",
-    "resolve_options",
+    "configure_session",
     "parse_bool",
     "parse_int",
-    "configure_session",
-    "start_job",
+    "resolve_options",
     "run_job",
+    "start_job",
 ]
 
 log = logging.getLogger("gluestar")
@@ -93,24 +94,33 @@ def resolve_options(
     Raises
     ------
     ConfigurationError
-        If a required argument is missing, or awsglue is not installed.
+        If a required argument is missing, an argument has no value, or awsglue is not installed.
     """
     try:
-        from awsglue.utils import getResolvedOptions
+        from awsglue.utils import GlueArgumentError, getResolvedOptions
     except ImportError:
         raise ConfigurationError(
             "the awsglue package is not installed; locally install it with: pip install 'gluestar[local]'"
         ) from None
     optional = dict(optional or {})
-    present = [name for name in optional if f"--{name}" in argv]
+
+    def given(name: str) -> bool:
+        # "--NAME value" and "--NAME=value" are both accepted by getResolvedOptions.
+        return any(arg == f"--{name}" or arg.startswith(f"--{name}=") for arg in argv[1:])
+
+    present = [name for name in optional if given(name)]
     names = [*required, *present]
-    missing = [name for name in required if f"--{name}" not in argv]
+    missing = [name for name in required if not given(name)]
     if missing:
-        raise ConfigurationError(
-            f"missing job argument(s): {', '.join('--' + m for m in missing)}"
-        )
-    resolved = getResolvedOptions(list(argv), names)
-    return {**{n: resolved[n] for n in required}, **{n: resolved.get(n, d) if n in present else d for n, d in optional.items()}}
+        raise ConfigurationError(f"missing job argument(s): {', '.join('--' + m for m in missing)}")
+    try:
+        resolved = getResolvedOptions(list(argv), names)
+    except (GlueArgumentError, argparse.ArgumentError, RuntimeError) as exc:  # no value, or a name Glue reserves
+        raise ConfigurationError(f"invalid job arguments: {exc}") from None
+    return {
+        **{n: resolved[n] for n in required},
+        **{n: resolved.get(n, d) if n in present else d for n, d in optional.items()},
+    }
 
 
 def parse_bool(value: str | None, name: str) -> bool:
@@ -154,10 +164,10 @@ def configure_session(spark: SparkSession) -> SparkSession:
 
 def _glue_classes_present(spark: SparkSession) -> bool:
     try:
-        jvm = spark.sparkContext._jvm  # noqa: SLF001
+        jvm = spark.sparkContext._jvm
         jvm.java.lang.Class.forName("com.amazonaws.services.glue.GlueContext")
         return True
-    except Exception:  # noqa: BLE001 - py4j raises a generic error for a missing class
+    except Exception:
         return False
 
 

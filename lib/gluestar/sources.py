@@ -67,7 +67,7 @@ def normalise_header(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
 
 
-def _reader(spark: SparkSession, contract: SourceContract):  # noqa: ANN202 - DataFrameReader
+def _reader(spark: SparkSession, contract: SourceContract):
     fmt = contract.format
     return spark.read.options(
         header=fmt.header,
@@ -125,9 +125,7 @@ def read_csv_source(spark: SparkSession, files: Sequence[str], contract: SourceC
         If a file lacks a required column or repeats one.
     """
     if not files:
-        raise SourceFileError(
-            f"no {contract.name} files matching {contract.file_pattern!r} were found"
-        )
+        raise SourceFileError(f"no {contract.name} files matching {contract.file_pattern!r} were found")
     groups: dict[tuple[str, ...], list[str]] = {}
     unknown: dict[str, list[str]] = {}
     missing_optional: dict[str, list[str]] = {}
@@ -137,8 +135,7 @@ def read_csv_source(spark: SparkSession, files: Sequence[str], contract: SourceC
         missing_required = [c for c in missing if c in contract.required_columns]
         if missing_required:
             raise SchemaContractError(
-                f"{path}: missing required column(s): {', '.join(missing_required)} "
-                f"(header has: {', '.join(header)})"
+                f"{path}: missing required column(s): {', '.join(missing_required)} (header has: {', '.join(header)})"
             )
         if missing:
             missing_optional[path] = missing
@@ -156,10 +153,7 @@ def read_csv_source(spark: SparkSession, files: Sequence[str], contract: SourceC
         raw = _reader(spark, contract).schema(schema).csv(list(paths))
         frames.append(
             raw.select(
-                *[
-                    F.col(c) if c in header else F.lit(None).cast("string").alias(c)
-                    for c in contract.column_names
-                ],
+                *[F.col(c) if c in header else F.lit(None).cast("string").alias(c) for c in contract.column_names],
                 F.input_file_name().alias(SOURCE_FILE_COLUMN),
                 F.col(CORRUPT_RECORD_COLUMN),
             )

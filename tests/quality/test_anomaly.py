@@ -62,7 +62,10 @@ def test_band_around_the_mean_of_the_window() -> None:
 
 
 def test_no_history_passes_and_says_so() -> None:
-    assert _outcome(RELATIVE, 10.0, []) == ("Success", "no previous run recorded row_count of t; nothing to compare yet")
+    assert _outcome(RELATIVE, 10.0, []) == (
+        "Success",
+        "no previous run recorded row_count of t; nothing to compare yet",
+    )
 
 
 def test_a_metric_missing_in_this_run_fails() -> None:
@@ -81,5 +84,8 @@ def test_severity_and_result_shape() -> None:
 
 def test_history_depth_is_the_largest_window() -> None:
     assert history_depth([RELATIVE]) == 1
-    assert history_depth([RELATIVE, Anomaly(table="t", metric="row_count", strategy="band", tolerance_pct=1, window=4)]) == 4
+    assert (
+        history_depth([RELATIVE, Anomaly(table="t", metric="row_count", strategy="band", tolerance_pct=1, window=4)])
+        == 4
+    )
     assert history_depth([]) == 0

@@ -62,7 +62,11 @@ def test_every_fact_key_must_resolve_in_its_dimension(finance: tuple) -> None:
 
 def test_amounts_complete_unknown_members_present_and_actuals_reconciled(finance: tuple) -> None:
     complete = {(c.table, col) for c in finance if isinstance(c, Completeness) for col in c.columns}
-    assert {("fact_gl_transaction", "amount"), ("fact_financials", "actual_amount"), ("fact_financials", "budget_amount")} <= complete
+    assert {
+        ("fact_gl_transaction", "amount"),
+        ("fact_financials", "actual_amount"),
+        ("fact_financials", "budget_amount"),
+    } <= complete
     unknown = {c.table for c in finance if isinstance(c, ContainsValues) and c.values == (-1,)}
     assert unknown == {"dim_department", "dim_account"}
     (actuals,) = [c for c in finance if isinstance(c, Reconciliation) and c.column == "actual_amount"]
@@ -93,7 +97,9 @@ def test_unknown_kind_lists_the_allowed_kinds() -> None:
 
 
 def test_unknown_severity_lists_the_allowed_severities() -> None:
-    with pytest.raises(ConfigurationError, match="^t: check 'x': 'severity' must be one of 'error', 'warning'; got 'fatal'$"):
+    with pytest.raises(
+        ConfigurationError, match=r"^t: check 'x': 'severity' must be one of 'error', 'warning'; got 'fatal'$"
+    ):
         parse_checks({"tables": {"t": [{"name": "x", "kind": "row_count", "min": 1, "severity": "fatal"}]}})
 
 
@@ -106,21 +112,27 @@ def test_a_misspelt_key_is_rejected_with_the_allowed_keys() -> None:
 
 
 def test_kind_specific_values_are_validated() -> None:
-    with pytest.raises(ConfigurationError, match="^t: row_count 'min' \\(5\\) is above 'max' \\(1\\)$"):
+    with pytest.raises(ConfigurationError, match=r"^t: row_count 'min' \(5\) is above 'max' \(1\)$"):
         RowCount(table="t", min=5, max=1)
-    with pytest.raises(ConfigurationError, match="^t: completeness 'min_fraction' must be between 0 and 1; got 2$"):
+    with pytest.raises(ConfigurationError, match=r"^t: completeness 'min_fraction' must be between 0 and 1; got 2$"):
         Completeness(table="t", columns=("a",), min_fraction=2)
-    with pytest.raises(ConfigurationError, match="^t: foreign_key has 2 column\\(s\\) but references 1$"):
+    with pytest.raises(ConfigurationError, match=r"^t: foreign_key has 2 column\(s\) but references 1$"):
         ForeignKey(table="t", columns=("a", "b"), references=References("d", ("a",)))
-    with pytest.raises(ConfigurationError, match="^t: anomaly: 'tolerance_pct' does not apply to strategy 'relative_change'"):
+    with pytest.raises(
+        ConfigurationError, match=r"^t: anomaly: 'tolerance_pct' does not apply to strategy 'relative_change'"
+    ):
         Anomaly(table="t", metric="row_count", strategy="relative_change", tolerance_pct=5)
-    with pytest.raises(ConfigurationError, match="^t: anomaly: metric 'sum' needs a 'column'$"):
+    with pytest.raises(ConfigurationError, match=r"^t: anomaly: metric 'sum' needs a 'column'$"):
         Anomaly(table="t", metric="sum", strategy="band", tolerance_pct=5)
 
 
 def test_check_names_must_be_unique_per_table() -> None:
-    doc = {"tables": {"t": [{"name": "same", "kind": "row_count", "min": 1}, {"name": "same", "kind": "unique", "columns": ["a"]}]}}
-    with pytest.raises(ConfigurationError, match="^t: two checks are named 'same'; names must be unique per table$"):
+    doc = {
+        "tables": {
+            "t": [{"name": "same", "kind": "row_count", "min": 1}, {"name": "same", "kind": "unique", "columns": ["a"]}]
+        }
+    }
+    with pytest.raises(ConfigurationError, match=r"^t: two checks are named 'same'; names must be unique per table$"):
         parse_checks(doc)
 
 
@@ -143,5 +155,5 @@ def test_a_checks_directory_overrides_the_wheel(tmp_path: Path) -> None:
         json.dumps({"tables": {"dim_date": [{"name": "dim_date: few rows", "kind": "row_count", "max": 3}]}})
     )
     assert load_checks("finance", directory=tmp_path) == (RowCount(table="dim_date", name="dim_date: few rows", max=3),)
-    with pytest.raises(ConfigurationError, match=f"^no checks file {tmp_path}/budget/checks.json$"):
+    with pytest.raises(ConfigurationError, match=rf"^no checks file {tmp_path}/budget/checks.json$"):
         load_checks("budget", directory=tmp_path)

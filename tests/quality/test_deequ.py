@@ -93,12 +93,14 @@ def test_import_sets_spark_version_from_the_running_spark(spark: SparkSession, m
 
 def test_spark_major_minor_reads_vendor_versions() -> None:
     assert spark_major_minor("3.5.6-amzn-1") == "3.5"
-    with pytest.raises(ConfigurationError, match="^cannot read a major.minor version from Spark version 'dev'$"):
+    with pytest.raises(ConfigurationError, match=r"^cannot read a major.minor version from Spark version 'dev'$"):
         spark_major_minor("dev")
 
 
 @pytest.mark.parametrize(("check", "schema"), _finance_cases() + EXTRA_CASES, ids=lambda v: getattr(v, "name", ""))
-def test_every_translated_call_binds_to_pydeequs_check(check: QualityCheck, schema: T.StructType, pydeequ_check: type) -> None:
+def test_every_translated_call_binds_to_pydeequs_check(
+    check: QualityCheck, schema: T.StructType, pydeequ_check: type
+) -> None:
     calls = translate_check(check, schema)
     recorder = apply_calls(Recorder(), calls)
     assert [name for name, _, _ in recorder.calls] == [c.method for c in calls]
@@ -126,7 +128,10 @@ def test_translation_uses_pydeequs_dedicated_methods() -> None:
     assert [(c.method, c.args) for c in allowed] == [
         ("isContainedIn", ("account_type", ["Asset", "Liability", "Equity", "Revenue", "Expense", "Unknown"]))
     ]
-    assert allowed[0].metric == ("Compliance", "account_type contained in Asset,Liability,Equity,Revenue,Expense,Unknown")
+    assert allowed[0].metric == (
+        "Compliance",
+        "account_type contained in Asset,Liability,Equity,Revenue,Expense,Unknown",
+    )
 
 
 def test_pattern_on_a_non_string_column_becomes_satisfies() -> None:
@@ -139,7 +144,7 @@ def test_pattern_on_a_non_string_column_becomes_satisfies() -> None:
 
 def test_cross_table_checks_have_no_single_table_translation() -> None:
     fk = ForeignKey(table="f", columns=("k",), references=References("d", ("k",)))
-    with pytest.raises(ConfigurationError, match="^check 'f: k exists in d.k' \\(f\\): a foreign_key check is not"):
+    with pytest.raises(ConfigurationError, match=r"^check 'f: k exists in d.k' \(f\): a foreign_key check is not"):
         translate_check(fk, STRINGS)
 
 
@@ -163,7 +168,7 @@ def test_deequ_results_become_rows_with_the_native_constraint_texts() -> None:
         ("Completeness(code) == 1", "Success", "", 1.0, "deequ"),
         ("Uniqueness(code) == 1", "Failure", "Value: 0.5 does not meet the constraint requirement!", 0.5, "deequ"),
     ]
-    with pytest.raises(ConfigurationError, match="Deequ reported 1 constraint result\\(s\\) for 2 declared"):
+    with pytest.raises(ConfigurationError, match=r"Deequ reported 1 constraint result\(s\) for 2 declared"):
         convert_results("t", {check.name: (check, calls)}, rows[:1], metrics)
 
 

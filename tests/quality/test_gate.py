@@ -83,7 +83,9 @@ def test_raise_for_errors_lists_each_failed_error_check(report: QualityReport) -
 
 
 def test_warnings_alone_do_not_raise(spark: SparkSession, tables: dict[str, DataFrame]) -> None:
-    report = run_quality_gate(spark, tables, [ValueRange(table="fact", column="amount", min=0, severity="warning")], engine="native")
+    report = run_quality_gate(
+        spark, tables, [ValueRange(table="fact", column="amount", min=0, severity="warning")], engine="native"
+    )
     assert report.status == "warnings"
     report.raise_for_errors()
 
@@ -119,16 +121,29 @@ def test_render_lists_every_check_and_each_failure(report: QualityReport) -> Non
 
 def test_results_as_a_dataframe_have_pydeequs_columns_first(spark: SparkSession, report: QualityReport) -> None:
     df = report.to_dataframe(spark)
-    assert df.columns[:6] == ["check", "check_level", "check_status", "constraint", "constraint_status", "constraint_message"]
+    assert df.columns[:6] == [
+        "check",
+        "check_level",
+        "check_status",
+        "constraint",
+        "constraint_status",
+        "constraint_message",
+    ]
 
 
 def test_an_unknown_engine_lists_the_allowed_ones(spark: SparkSession, tables: dict[str, DataFrame]) -> None:
-    with pytest.raises(ConfigurationError, match="^quality engine must be one of 'auto', 'native', 'deequ'; got 'fast'$"):
+    with pytest.raises(
+        ConfigurationError, match=r"^quality engine must be one of 'auto', 'native', 'deequ'; got 'fast'$"
+    ):
         run_quality_gate(spark, tables, CHECKS, engine="fast")  # type: ignore[arg-type]
 
 
-def test_a_check_on_a_table_not_given_is_a_configuration_error(spark: SparkSession, tables: dict[str, DataFrame]) -> None:
-    with pytest.raises(ConfigurationError, match="^check 'other: has at least 1 row\\(s\\)' \\(other\\) refers to unknown table"):
+def test_a_check_on_a_table_not_given_is_a_configuration_error(
+    spark: SparkSession, tables: dict[str, DataFrame]
+) -> None:
+    with pytest.raises(
+        ConfigurationError, match=r"^check 'other: has at least 1 row\(s\)' \(other\) refers to unknown table"
+    ):
         run_quality_gate(spark, tables, [RowCount(table="other", min=1)], engine="native")
 
 

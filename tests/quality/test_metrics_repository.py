@@ -14,7 +14,9 @@ from gluestar.quality.results import Metric
 
 
 def _run(run_id: str, timestamp: str, rows: float) -> RunMetrics:
-    return RunMetrics(run_id, timestamp, (Metric("fact", "row_count", "*", rows), Metric("fact", "sum", "amount", None)), "finance")
+    return RunMetrics(
+        run_id, timestamp, (Metric("fact", "row_count", "*", rows), Metric("fact", "sum", "amount", None)), "finance"
+    )
 
 
 def test_save_writes_one_file_per_run_keyed_by_time_and_run_id(spark: SparkSession, tmp_path: Path) -> None:
@@ -46,5 +48,5 @@ def test_load_returns_runs_oldest_first_and_the_latest_with_limit(spark: SparkSe
 
 def test_a_missing_folder_is_an_empty_history(spark: SparkSession, tmp_path: Path) -> None:
     assert MetricsRepository(spark, str(tmp_path / "none")).load() == []
-    with pytest.raises(ConfigurationError, match="^limit must be a positive integer; got 0$"):
+    with pytest.raises(ConfigurationError, match=r"^limit must be a positive integer; got 0$"):
         MetricsRepository(spark, str(tmp_path / "none")).load(limit=0)

@@ -145,7 +145,11 @@ def test_non_negative_fails_on_a_negative_amount(results: dict[str, list[Constra
 def test_range_reports_the_bound_that_failed(results: dict[str, list[ConstraintResult]]) -> None:
     assert _outcome(results["range fail"]) == [
         ("Minimum(month) >= 1", "Success", ""),
-        ("Maximum(month) <= 12", "Failure", "Value: 13 does not meet the constraint requirement! the maximum of month is 13"),
+        (
+            "Maximum(month) <= 12",
+            "Failure",
+            "Value: 13 does not meet the constraint requirement! the maximum of month is 13",
+        ),
     ]
 
 
@@ -204,7 +208,10 @@ def test_profile_records_row_count_null_fractions_and_sums(spark: SparkSession) 
     assert evaluation.raw[("sum", "amount")] == Decimal("7.50")
     assert evaluation.raw[("sum", "month")] == 33
     assert ("sum", "id") not in evaluation.raw  # int keys are not summed by the profile
-    assert {(m.name, m.instance, m.value) for m in evaluation.metrics} >= {("sum", "amount", 7.5), ("row_count", "*", 4.0)}
+    assert {(m.name, m.instance, m.value) for m in evaluation.metrics} >= {
+        ("sum", "amount", 7.5),
+        ("row_count", "*", 4.0),
+    }
 
 
 def test_an_empty_table_leaves_fractions_undefined_and_fails(spark: SparkSession) -> None:

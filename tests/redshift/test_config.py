@@ -61,7 +61,8 @@ def test_arguments_become_a_config_with_defaults() -> None:
         ({"REDSHIFT_EXECUTOR": "connector"}, "the connector executor needs --REDSHIFT_IAM_ROLE, --REDSHIFT_SECRET_ID"),
         (
             {"REDSHIFT_EXECUTOR": "data_api", "REDSHIFT_IAM_ROLE": ROLE},
-            "the data_api executor needs --REDSHIFT_DATABASE, exactly one of --REDSHIFT_WORKGROUP and --REDSHIFT_CLUSTER_ID",
+            "the data_api executor needs --REDSHIFT_DATABASE, "
+            "exactly one of --REDSHIFT_WORKGROUP and --REDSHIFT_CLUSTER_ID",
         ),
         (
             {

@@ -220,7 +220,8 @@ def test_an_aborted_batch_is_reported(moto_client: Any) -> None:
         data_api(api, clock).run("loading f", STEPS)
 
     assert str(caught.value) == (
-        f"loading f: Data API batch {moto_batch_id(api)} was aborted before it finished; the transaction was rolled back"
+        f"loading f: Data API batch {moto_batch_id(api)} was aborted before it finished; "
+        "the transaction was rolled back"
     )
 
 

@@ -13,7 +13,7 @@ from pyspark.sql import SparkSession
 from sample_runs import STAR, RunWriter
 
 from gluestar.redshift.ddl import load_columns
-from gluestar.redshift.files import SparkStorage, parquet_rows
+from gluestar.redshift.files import ArrowStorage, SparkStorage, parquet_rows, storage_for
 from gluestar.redshift.local import LocalPostgres
 
 
@@ -43,7 +43,8 @@ def test_the_load_job_lands_the_latest_run(
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"gluestar load of finance run run-2 into schema {schema} (postgres executor): 6 table(s)" in result.stdout
     counts = pg_conn.execute(
-        f'SELECT (SELECT COUNT(*) FROM "{schema}".fact_gl_transaction), (SELECT COUNT(*) FROM "{schema}".dim_department)'
+        f'SELECT (SELECT COUNT(*) FROM "{schema}".fact_gl_transaction), '
+        f'(SELECT COUNT(*) FROM "{schema}".dim_department)'
     ).fetchone()
     assert counts == (3, 4)  # run-2 alone: February and March, four departments
 
@@ -62,3 +63,11 @@ def test_spark_storage_sees_the_run_like_arrow_does(spark: SparkSession, runs: R
     assert storage.distinct_values([f.path for f in files], "batch_id") == {"run-1"}
     assert [r[0] for r in parquet_rows(storage, [f.path for f in files], load_columns(spec))] == ["T3", "T6"]
     assert storage.list_files(f"{runs.path}/finance/absent") == []
+
+
+def test_storage_is_chosen_by_path(spark: SparkSession) -> None:
+    assert isinstance(storage_for(spark, "s3://bucket/processed"), SparkStorage)
+    assert isinstance(storage_for(spark, "s3a://bucket/processed"), SparkStorage)
+    assert isinstance(storage_for(spark, "file:/work/output/processed"), ArrowStorage)
+    assert isinstance(storage_for(spark, "output/processed"), ArrowStorage)
+    assert isinstance(storage_for(None, "s3://bucket/processed"), ArrowStorage)

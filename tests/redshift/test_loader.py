@@ -32,6 +32,7 @@ from gluestar.exceptions import ConfigurationError, RedshiftLoadError
 from gluestar.redshift import PostgresExecutor, load_run
 from gluestar.redshift.loader import date_key_ranges, latest_run_id, load_order, partition_range
 
+GL_COLUMNS = ", ".join(f'"{c.name}"' for c in STAR.table("fact_gl_transaction").columns[:-2])
 TABLE_ORDER = ("dim_date", "dim_department", "dim_account", "dim_scenario", "fact_gl_transaction", "fact_financials")
 
 
@@ -104,7 +105,8 @@ def test_types_survive_the_load(runs: RunWriter, executor: PostgresExecutor, pg_
         dt.datetime(2025, 3, 1, 10),
     )
     nulls = pg_conn.execute(
-        f'SELECT variance_pct, is_favorable FROM "{schema}".fact_financials WHERE department_key = 2 AND date_key = 20250201'
+        f'SELECT variance_pct, is_favorable FROM "{schema}".fact_financials '
+        "WHERE department_key = 2 AND date_key = 20250201"
     ).fetchone()
     assert nulls == (None, True)
 
@@ -172,7 +174,8 @@ def test_the_kpi_views_read_the_loaded_run(
         f'FROM "{schema}".kpi_monthly_variance ORDER BY month, department_name'
     ).fetchall()
     over = pg_conn.execute(
-        f'SELECT month, department_code, account_name, overrun, over_budget_rank FROM "{schema}".kpi_top_over_budget ORDER BY month'
+        f"SELECT month, department_code, account_name, overrun, over_budget_rank "
+        f'FROM "{schema}".kpi_top_over_budget ORDER BY month'
     ).fetchall()
     ytd = pg_conn.execute(
         f"SELECT fiscal_month, business_unit, month_actual, month_budget, ytd_actual, ytd_budget, ytd_variance "
@@ -232,13 +235,11 @@ def test_a_failure_after_the_delete_rolls_the_fact_back(
         load_run(executor, runs.path, "run-3", schema=schema)
 
     assert str(caught.value) == (
-        "loading fact_gl_transaction: statement 6 of 7 (insert the staged rows) failed and the transaction was rolled "
-        'back: duplicate key value violates unique constraint "pk_fact_gl_transaction" DETAIL: Key (transaction_id)=(T1) '
-        f'already exists. [SQL: INSERT INTO "{schema}"."fact_gl_transaction" ("transaction_id", "date_key", '
-        '"department_key", "account_key", "amount", "last_modified", "batch_id", "load_timestamp") SELECT '
-        '"transaction_id", "date_key", "department_key", "account_key", "amount", "last_modified", "batch_id", '
-        '"load_timestamp" FROM "gluestar_stage_fact_gl_transaction"] (already loaded and committed: dim_date, '
-        "dim_department, dim_account, dim_scenario; rerunning the load is safe)"
+        "loading fact_gl_transaction: statement 6 of 7 (insert the staged rows) failed and the transaction was "
+        'rolled back: duplicate key value violates unique constraint "pk_fact_gl_transaction" DETAIL: Key '
+        f'(transaction_id)=(T1) already exists. [SQL: INSERT INTO "{schema}"."fact_gl_transaction" ({GL_COLUMNS}) '
+        f'SELECT {GL_COLUMNS} FROM "gluestar_stage_fact_gl_transaction"] (already loaded and committed: '
+        "dim_date, dim_department, dim_account, dim_scenario; rerunning the load is safe)"
     )
     assert snapshot(pg_conn, schema) == before
 
@@ -294,10 +295,11 @@ def test_repeated_keys_in_the_run_fail_the_guard(
         load_run(executor, runs.path, "run-3", schema=schema, tables=["dim_department"], create_tables=False)
 
     assert str(caught.value) == (
-        "loading dim_department: statement 3 of 6 (check the staged rows for repeated keys) failed and the transaction "
-        'was rolled back: invalid input syntax for type integer: "staged rows repeat a key" [SQL: SELECT CAST(CASE WHEN '
-        "COUNT(*) = 0 THEN '0' ELSE 'staged rows repeat a key' END AS INTEGER) FROM (SELECT \"department_key\" FROM "
-        '"gluestar_stage_dim_department" GROUP BY "department_key" HAVING COUNT(*) > 1) AS repeated]'
+        "loading dim_department: statement 3 of 6 (check the staged rows for repeated keys) failed and the "
+        'transaction was rolled back: invalid input syntax for type integer: "staged rows repeat a key" '
+        "[SQL: SELECT CAST(CASE WHEN COUNT(*) = 0 THEN '0' ELSE 'staged rows repeat a key' END AS INTEGER) "
+        'FROM (SELECT "department_key" FROM "gluestar_stage_dim_department" GROUP BY "department_key" '
+        "HAVING COUNT(*) > 1) AS repeated]"
     )
     assert snapshot(pg_conn, schema) == before
 
@@ -315,8 +317,9 @@ def test_rows_outside_the_run_partitions_fail_the_guard(
         load_run(executor, runs.path, "run-3", schema=schema, tables=["fact_gl_transaction"], create_tables=False)
 
     assert str(caught.value).startswith(
-        "loading fact_gl_transaction: statement 4 of 7 (check the staged rows lie in the run's partitions) failed and "
-        'the transaction was rolled back: invalid input syntax for type integer: "staged rows outside the run partitions"'
+        "loading fact_gl_transaction: statement 4 of 7 (check the staged rows lie in the run's partitions) failed "
+        "and the transaction was rolled back: invalid input syntax for type integer: "
+        '"staged rows outside the run partitions"'
     )
     assert str(caught.value).endswith('WHERE NOT ("date_key" BETWEEN %s AND %s) -- params (20250201, 20250228)]')
     assert snapshot(pg_conn, schema) == before
@@ -534,3 +537,44 @@ def test_load_order_refuses_unknown_tables() -> None:
         load_order(STAR, ["dim_nope"])
 
     assert str(caught.value).startswith("pipeline 'finance' has no table 'dim_nope'")
+
+
+def test_a_partition_without_files_is_refused(runs: RunWriter, executor: PostgresExecutor, schema: str) -> None:
+    runs.first_run()
+    for part in (runs.finance / "fact_gl_transaction" / "year=2025" / "month=2").glob("*.parquet"):
+        part.unlink()
+
+    with pytest.raises(RedshiftLoadError) as caught:
+        load_run(executor, runs.path, "run-1", schema=schema, tables=["fact_gl_transaction"], create_tables=False)
+
+    assert str(caught.value) == (
+        "loading fact_gl_transaction: partition year=2025/month=2 of run run-1 has no Parquet files"
+    )
+
+
+def test_a_dimension_without_files_is_refused(runs: RunWriter, executor: PostgresExecutor, schema: str) -> None:
+    runs.first_run()
+    for part in (runs.finance / "dim_scenario").glob("*.parquet"):
+        part.unlink()
+
+    with pytest.raises(RedshiftLoadError) as caught:
+        load_run(executor, runs.path, "run-1", schema=schema, tables=["dim_scenario"], create_tables=False)
+
+    assert str(caught.value) == f"loading dim_scenario: no Parquet files in {runs.path}/finance/dim_scenario"
+
+
+def test_a_fact_refused_after_the_dimensions_says_they_are_loaded(
+    runs: RunWriter, executor: PostgresExecutor, pg_conn: Any, schema: str
+) -> None:
+    runs.first_run()
+    runs.second_run()
+
+    with pytest.raises(RedshiftLoadError) as caught:
+        load_run(executor, runs.path, "run-1", schema=schema)
+
+    assert str(caught.value) == (
+        "loading fact_gl_transaction: a later run replaced partitions of run run-1 (year=2025/month=2 holds "
+        "['run-2']); load the run that wrote them instead (already loaded and committed: dim_date, dim_department, "
+        "dim_account, dim_scenario; rerunning the load is safe)"
+    )
+    assert pg_conn.execute(f'SELECT COUNT(*) FROM "{schema}".dim_department').fetchone() == (4,)

@@ -78,7 +78,7 @@ def test_the_merge_statements() -> None:
     )
     assert delete_by_keys("finance", "dim_department", stage, ["department_key"]).sql == (
         'DELETE FROM "finance"."dim_department" USING "gluestar_stage_dim_department" WHERE '
-        '"finance"."dim_department"."department_key" = "gluestar_stage_dim_department"."department_key"'
+        '"dim_department"."department_key" = "gluestar_stage_dim_department"."department_key"'
     )
     assert drop_stage(stage).sql == 'DROP TABLE "gluestar_stage_dim_department"'
     deleted = delete_by_ranges("finance", "f", "date_key", [(20250101, 20250131), (20250301, 20250331)])
@@ -102,6 +102,9 @@ def test_a_merge_needs_keys() -> None:
         check_unique_keys("s", [])
 
     assert str(caught.value) == "table 't' declares no key; a keyed merge needs one"
+    with pytest.raises(ConfigurationError) as same:
+        delete_by_keys("finance", "t", "t", ["k"])
+    assert str(same.value) == "the staging table must not be named like its target 't'"
     assert str(guard.value) == "check_unique_keys needs at least one key column"
 
 

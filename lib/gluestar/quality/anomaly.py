@@ -26,7 +26,7 @@ from gluestar.quality.checks import Anomaly, QualityCheck
 from gluestar.quality.metrics import RunMetrics
 from gluestar.quality.results import ConstraintResult, check_level
 
-__all__ = ["history_depth", "anomaly_metric", "evaluate_anomaly"]
+__all__ = ["anomaly_metric", "evaluate_anomaly", "history_depth"]
 
 
 def history_depth(checks: Sequence[QualityCheck]) -> int:

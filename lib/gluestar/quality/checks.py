@@ -53,33 +53,33 @@ from gluestar.contracts import StarSchema
 from gluestar.exceptions import ConfigurationError
 
 __all__ = [
-    "Severity",
-    "CheckKind",
+    "CHECK_CLASSES",
     "Aggregate",
+    "AggregateOf",
+    "AllowedValues",
+    "Anomaly",
     "AnomalyMetric",
     "AnomalyStrategy",
-    "QualityCheck",
-    "SingleTableCheck",
-    "RowCount",
+    "CheckKind",
     "Completeness",
-    "Unique",
-    "PrimaryKey",
-    "NonNegative",
-    "ValueRange",
-    "AllowedValues",
     "ContainsValues",
-    "Pattern",
-    "Satisfies",
-    "References",
     "ForeignKey",
-    "AggregateOf",
+    "NonNegative",
+    "Pattern",
+    "PrimaryKey",
+    "QualityCheck",
     "Reconciliation",
-    "Anomaly",
-    "CHECK_CLASSES",
-    "parse_checks",
-    "load_checks",
-    "validate_checks",
+    "References",
+    "RowCount",
+    "Satisfies",
+    "Severity",
+    "SingleTableCheck",
+    "Unique",
+    "ValueRange",
     "check_columns",
+    "load_checks",
+    "parse_checks",
+    "validate_checks",
 ]
 
 Severity = Literal["error", "warning"]
@@ -208,7 +208,9 @@ class RowCount(SingleTableCheck):
         for bound in ("min", "max"):
             value = getattr(self, bound)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-                raise ConfigurationError(f"{self.table}: row_count '{bound}' must be a non-negative integer; got {value!r}")
+                raise ConfigurationError(
+                    f"{self.table}: row_count '{bound}' must be a non-negative integer; got {value!r}"
+                )
         if self.min is None and self.max is None:
             raise ConfigurationError(f"{self.table}: a row_count check needs 'min' or 'max'")
         if self.min is not None and self.max is not None and self.min > self.max:
@@ -340,7 +342,9 @@ class AllowedValues(SingleTableCheck):
     def _validate(self) -> None:
         _columns([self.column], f"{self.table}: {self.kind} 'column'")
         if isinstance(self.values, str) or not self.values:
-            raise ConfigurationError(f"{self.table}: {self.kind} 'values' must be a non-empty list; got {self.values!r}")
+            raise ConfigurationError(
+                f"{self.table}: {self.kind} 'values' must be a non-empty list; got {self.values!r}"
+            )
         object.__setattr__(self, "values", tuple(self.values))
         for value in self.values:
             if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -554,22 +558,27 @@ class Anomaly(QualityCheck):
         _choice(self.metric, get_args(AnomalyMetric), f"{what} 'metric'")
         _choice(self.strategy, get_args(AnomalyStrategy), f"{what} 'strategy'")
         if (self.metric == "row_count") != (self.column is None):
-            raise ConfigurationError(f"{what}: metric {self.metric!r} " + (
-                "takes no 'column'" if self.metric == "row_count" else "needs a 'column'"
-            ))
+            raise ConfigurationError(
+                f"{what}: metric {self.metric!r} "
+                + ("takes no 'column'" if self.metric == "row_count" else "needs a 'column'")
+            )
         allowed = self._PARAMETERS[self.strategy]
         for name in ("max_increase_pct", "max_decrease_pct", "max_increase", "max_decrease", "tolerance_pct"):
             value = getattr(self, name)
             if value is None:
                 continue
             if name not in allowed:
-                raise ConfigurationError(f"{what}: {name!r} does not apply to strategy {self.strategy!r}; "
-                                         f"use {', '.join(repr(a) for a in allowed)}")
+                raise ConfigurationError(
+                    f"{what}: {name!r} does not apply to strategy {self.strategy!r}; "
+                    f"use {', '.join(repr(a) for a in allowed)}"
+                )
             _number(value, f"{what} '{name}'")
             if value < 0:
                 raise ConfigurationError(f"{what} '{name}' must not be negative; got {value!r}")
         if all(getattr(self, name) is None for name in allowed):
-            raise ConfigurationError(f"{what}: strategy {self.strategy!r} needs {' or '.join(repr(a) for a in allowed)}")
+            raise ConfigurationError(
+                f"{what}: strategy {self.strategy!r} needs {' or '.join(repr(a) for a in allowed)}"
+            )
         if isinstance(self.window, bool) or not isinstance(self.window, int) or self.window < 1:
             raise ConfigurationError(f"{what} 'window' must be a positive integer; got {self.window!r}")
 
@@ -667,7 +676,9 @@ def _unique_names(checks: Iterable[QualityCheck]) -> None:
     for check in checks:
         key = (check.table, check.name)
         if key in seen:
-            raise ConfigurationError(f"{check.table}: two checks are named {check.name!r}; names must be unique per table")
+            raise ConfigurationError(
+                f"{check.table}: two checks are named {check.name!r}; names must be unique per table"
+            )
         seen.add(key)
 
 
@@ -715,10 +726,8 @@ def check_columns(check: QualityCheck) -> dict[str, tuple[str, ...]]:
     other: dict[str, tuple[str, ...]] = {}
     if isinstance(check, Completeness | Unique | ForeignKey):
         own = check.columns
-    elif isinstance(check, NonNegative | ValueRange | AllowedValues | Pattern):
-        own = (check.column,)
-    elif isinstance(check, Anomaly) and check.column:
-        own = (check.column,)
+    elif isinstance(check, NonNegative | ValueRange | AllowedValues | Pattern | Anomaly):
+        own = tuple(filter(None, [check.column]))
     if isinstance(check, ForeignKey):
         other = {check.references.table: check.references.columns}
     elif isinstance(check, Reconciliation):

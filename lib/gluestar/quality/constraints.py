@@ -199,14 +199,20 @@ def plan_constraints(check: QualityCheck) -> tuple[ConstraintSpec, ...]:
         if check.min is not None:
             specs.append(
                 ConstraintSpec(
-                    f"Minimum({check.column}) >= {check.min:g}", "Minimum", _at_least(check.min), check.column,
+                    f"Minimum({check.column}) >= {check.min:g}",
+                    "Minimum",
+                    _at_least(check.min),
+                    check.column,
                     columns=(check.column,),
                 )
             )
         if check.max is not None:
             specs.append(
                 ConstraintSpec(
-                    f"Maximum({check.column}) <= {check.max:g}", "Maximum", _at_most(check.max), check.column,
+                    f"Maximum({check.column}) <= {check.max:g}",
+                    "Maximum",
+                    _at_most(check.max),
+                    check.column,
                     columns=(check.column,),
                 )
             )
@@ -217,8 +223,12 @@ def plan_constraints(check: QualityCheck) -> tuple[ConstraintSpec, ...]:
             predicate = f"{column} = {sql_literal(value)}"
             specs.append(
                 ConstraintSpec(
-                    f"Compliance({predicate}) > 0", "Compliance", _positive, predicate,
-                    columns=(check.column,), predicate=predicate,
+                    f"Compliance({predicate}) > 0",
+                    "Compliance",
+                    _positive,
+                    predicate,
+                    columns=(check.column,),
+                    predicate=predicate,
                 )
             )
     elif isinstance(check, AllowedValues):
@@ -227,15 +237,23 @@ def plan_constraints(check: QualityCheck) -> tuple[ConstraintSpec, ...]:
         listed = ",".join(sql_literal(v) for v in check.values)
         specs = [
             ConstraintSpec(
-                f"Compliance({name}) == 1", "Compliance", _is_one, name,
-                columns=(check.column,), predicate=f"{column} IS NULL OR {column} IN ({listed})",
+                f"Compliance({name}) == 1",
+                "Compliance",
+                _is_one,
+                name,
+                columns=(check.column,),
+                predicate=f"{column} IS NULL OR {column} IN ({listed})",
             )
         ]
     elif isinstance(check, Pattern):
         specs = [
             ConstraintSpec(
-                f"PatternMatch({check.column}, {check.pattern}) == 1", "PatternMatch", _is_one, check.column,
-                columns=(check.column,), predicate=pattern_predicate(check.column, check.pattern),
+                f"PatternMatch({check.column}, {check.pattern}) == 1",
+                "PatternMatch",
+                _is_one,
+                check.column,
+                columns=(check.column,),
+                predicate=pattern_predicate(check.column, check.pattern),
             )
         ]
     elif isinstance(check, Satisfies):
@@ -243,15 +261,16 @@ def plan_constraints(check: QualityCheck) -> tuple[ConstraintSpec, ...]:
         assertion = _is_one if check.min_fraction == 1.0 else _at_least(check.min_fraction)
         specs = [
             ConstraintSpec(
-                f"Compliance({check.predicate}) {op} {_fraction_text(check.min_fraction)}", "Compliance", assertion,
-                check.name, predicate=check.predicate,
+                f"Compliance({check.predicate}) {op} {_fraction_text(check.min_fraction)}",
+                "Compliance",
+                assertion,
+                check.name,
+                predicate=check.predicate,
             )
         ]
     else:  # pragma: no cover - every single-table kind is handled above
         raise ConfigurationError(f"{check.label}: no constraints for kind {check.kind!r}")
     return tuple(
-        ConstraintSpec(
-            s.description + suffix, s.analyzer, s.assertion, s.instance, s.columns, s.predicate, where
-        )
+        ConstraintSpec(s.description + suffix, s.analyzer, s.assertion, s.instance, s.columns, s.predicate, where)
         for s in specs
     )

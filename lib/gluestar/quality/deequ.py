@@ -63,15 +63,15 @@ from gluestar.quality.results import ConstraintResult, check_level
 __all__ = [
     "DEEQU_CLASS",
     "DeequCall",
+    "apply_calls",
+    "callback_server_guard",
+    "convert_results",
     "deequ_on_classpath",
     "deequ_status",
-    "spark_major_minor",
     "import_pydeequ",
-    "translate_check",
-    "apply_calls",
-    "convert_results",
-    "callback_server_guard",
     "run_deequ_checks",
+    "spark_major_minor",
+    "translate_check",
 ]
 
 log = logging.getLogger("gluestar.quality")
@@ -89,10 +89,10 @@ def deequ_on_classpath(spark: SparkSession) -> bool:
     system one, so the lookup goes through ``Thread.currentThread().getContextClassLoader()``.
     """
     try:
-        jvm = spark.sparkContext._jvm  # noqa: SLF001 - the class loader is only reachable through py4j
+        jvm = spark.sparkContext._jvm
         loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
         jvm.java.lang.Class.forName(DEEQU_CLASS, False, loader)
-    except Exception:  # noqa: BLE001 - py4j raises a generic error for a missing class
+    except Exception:
         return False
     return True
 
@@ -260,9 +260,10 @@ def convert_results(
         rows = by_check.get(name, [])
         if len(rows) != len(calls):
             raise ConfigurationError(
-                f"{check.label}: Deequ reported {len(rows)} constraint result(s) for {len(calls)} declared constraint(s)"
+                f"{check.label}: Deequ reported {len(rows)} constraint result(s) "
+                f"for {len(calls)} declared constraint(s)"
             )
-        for call, row in zip(calls, rows):
+        for call, row in zip(calls, rows, strict=True):
             found = values.get(call.metric, [])
             status = "Success" if row["constraint_status"] == "Success" else "Failure"
             results.append(

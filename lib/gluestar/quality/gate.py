@@ -45,7 +45,7 @@ from gluestar.quality.native import (
 )
 from gluestar.quality.results import ConstraintResult, QualityReport, with_check_status
 
-__all__ = ["Engine", "ENGINES", "check_engine", "choose_engine", "run_quality_gate"]
+__all__ = ["ENGINES", "Engine", "check_engine", "choose_engine", "run_quality_gate"]
 
 log = logging.getLogger("gluestar.quality")
 
@@ -67,9 +67,7 @@ def check_engine(engine: str) -> Engine:
     gluestar.exceptions.ConfigurationError: quality engine must be one of 'auto', 'native', 'deequ'; got 'spark'
     """
     if engine not in ENGINES:
-        raise ConfigurationError(
-            f"quality engine must be one of {', '.join(repr(e) for e in ENGINES)}; got {engine!r}"
-        )
+        raise ConfigurationError(f"quality engine must be one of {', '.join(repr(e) for e in ENGINES)}; got {engine!r}")
     return engine  # type: ignore[return-value]
 
 
@@ -104,7 +102,7 @@ def _engine_session(spark: SparkSession, engine: str) -> Iterator[None]:
     if engine != "deequ":
         yield
         return
-    with callback_server_guard(spark.sparkContext._gateway):  # noqa: SLF001 - py4j's gateway
+    with callback_server_guard(spark.sparkContext._gateway):
         yield
 
 

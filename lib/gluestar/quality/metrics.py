@@ -39,7 +39,7 @@ from gluestar.exceptions import ConfigurationError
 from gluestar.quality.results import Metric
 from gluestar.storage import join_path, list_files, path_exists, read_text, write_text
 
-__all__ = ["RunMetrics", "MetricsRepository"]
+__all__ = ["MetricsRepository", "RunMetrics"]
 
 
 def _parse_time(timestamp: str) -> dt.datetime:

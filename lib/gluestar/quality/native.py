@@ -43,10 +43,10 @@ from gluestar.quality.results import ConstraintResult, Metric, check_level
 __all__ = [
     "MetricName",
     "TableEvaluation",
-    "measure_columns",
-    "evaluate_table",
     "evaluate_foreign_key",
     "evaluate_reconciliation",
+    "evaluate_table",
+    "measure_columns",
     "reconciliation_metrics",
 ]
 
@@ -263,7 +263,7 @@ def evaluate_table(
     raw: dict[MetricName, Any] = {}
     for key, alias in aliases.items():
         if key[0] == "null_fraction":
-            raw[key] = None if total == 0 else 1.0 - int(values[alias] or 0) / total
+            raw[key] = None if total == 0 else (total - int(values[alias] or 0)) / total
         else:
             raw[key] = values[alias]
     results = []
@@ -299,10 +299,10 @@ def evaluate_foreign_key(check: ForeignKey, tables: Mapping[str, DataFrame]) -> 
     ref = check.references
     keys = [f"_fk{i}" for i in range(len(check.columns))]
     refs = [f"_ref{i}" for i in range(len(check.columns))]
-    facts = tables[check.table].select(*[_col(c).alias(k) for c, k in zip(check.columns, keys)])
-    members = tables[ref.table].select(*[_col(c).alias(r) for c, r in zip(ref.columns, refs)])
-    condition = reduce(lambda a, b: a & b, [F.col(k) == F.col(r) for k, r in zip(keys, refs)])
-    example = F.to_json(F.struct(*[F.col(k).alias(c) for k, c in zip(keys, check.columns)]))
+    facts = tables[check.table].select(*[_col(c).alias(k) for c, k in zip(check.columns, keys, strict=True)])
+    members = tables[ref.table].select(*[_col(c).alias(r) for c, r in zip(ref.columns, refs, strict=True)])
+    condition = reduce(lambda a, b: a & b, [F.col(k) == F.col(r) for k, r in zip(keys, refs, strict=True)])
+    example = F.to_json(F.struct(*[F.col(k).alias(c) for k, c in zip(keys, check.columns, strict=True)]))
     row = (
         facts.join(members, on=condition, how="left_anti")
         .agg(F.count(F.lit(1)).alias("orphans"), F.min(example).alias("example"))
@@ -372,8 +372,10 @@ def evaluate_reconciliation(
     )
     if check.group_by:
         _, aggregate = _aggregate(check.left)
-        grouped = tables[check.table].groupBy(*[_col(c) for c in check.group_by]).agg(
-            F.coalesce(aggregate, F.lit(0)).alias("value")
+        grouped = (
+            tables[check.table]
+            .groupBy(*[_col(c) for c in check.group_by])
+            .agg(F.coalesce(aggregate, F.lit(0)).alias("value"))
         )
         difference = F.abs(F.col("value") - F.lit(target))
         row = grouped.agg(

@@ -27,16 +27,16 @@ from pyspark.sql import DataFrame, SparkSession
 from gluestar.exceptions import DataQualityError
 
 __all__ = [
+    "RESULT_SCHEMA",
     "CheckLevel",
     "CheckStatus",
-    "ConstraintStatus",
     "ConstraintResult",
+    "ConstraintStatus",
     "Metric",
     "QualityReport",
-    "RESULT_SCHEMA",
     "check_level",
-    "with_check_status",
     "render_summary",
+    "with_check_status",
 ]
 
 CheckLevel = Literal["Error", "Warning"]
@@ -118,9 +118,7 @@ def with_check_status(results: Sequence[ConstraintResult]) -> tuple[ConstraintRe
     ['Warning', 'Warning']
     """
     failed = {(r.table, r.check) for r in results if r.failed}
-    return tuple(
-        replace(r, check_status=r.check_level if (r.table, r.check) in failed else "Success") for r in results
-    )
+    return tuple(replace(r, check_status=r.check_level if (r.table, r.check) in failed else "Success") for r in results)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ The public API, re-exported here:
 * credentials: :func:`redshift_credentials`, :func:`connect_redshift` (AWS Secrets Manager);
 * DDL: :func:`ddl_text`, :func:`ddl_statements`, :func:`to_postgres`, :func:`ddl_drift`;
 * SQL: :func:`quote_ident`, the one identifier helper;
-* files: :class:`ArrowStorage`, :class:`SparkStorage`, :func:`copy_manifest`;
+* files: :class:`ArrowStorage`, :class:`SparkStorage`, :func:`storage_for`, :func:`copy_manifest`;
 * the local stand-in: :func:`start_local_postgres`, :func:`stop_local_postgres`,
   :class:`LocalPostgres` (imported on first use, so ``python -m gluestar.redshift.local`` runs cleanly).
 
@@ -37,7 +37,15 @@ from gluestar.redshift.config import (
 )
 from gluestar.redshift.ddl import DDL_FILES, Dialect, ddl_drift, ddl_statements, ddl_text, load_columns, to_postgres
 from gluestar.redshift.executors import DataApiExecutor, DbApiExecutor, Executor, PostgresExecutor
-from gluestar.redshift.files import ArrowStorage, DataFile, SparkStorage, Storage, copy_manifest, parquet_rows
+from gluestar.redshift.files import (
+    ArrowStorage,
+    DataFile,
+    SparkStorage,
+    Storage,
+    copy_manifest,
+    parquet_rows,
+    storage_for,
+)
 from gluestar.redshift.loader import (
     LoadReport,
     TableLoad,
@@ -89,6 +97,7 @@ __all__ = [
     "DataFile",
     "ArrowStorage",
     "SparkStorage",
+    "storage_for",
     "copy_manifest",
     "parquet_rows",
     *_LOCAL,

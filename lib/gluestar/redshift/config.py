@@ -38,7 +38,7 @@ from typing import Any, Final, Literal, get_args
 
 from gluestar.exceptions import ConfigurationError
 from gluestar.redshift.executors import DataApiExecutor, DbApiExecutor, Executor, PostgresExecutor
-from gluestar.redshift.files import ArrowStorage, SparkStorage, Storage
+from gluestar.redshift.files import Storage, storage_for
 from gluestar.redshift.loader import LoadReport, latest_run_id, load_run
 from gluestar.redshift.secrets import connect_redshift
 from gluestar.redshift.sql import iam_role_arn, quote_ident
@@ -149,10 +149,10 @@ def config_from_args(args: Mapping[str, Any]) -> LoadConfig | None:
 
     Examples
     --------
-    >>> config_from_args({"REDSHIFT_EXECUTOR": "s3"})
+    >>> config_from_args({"REDSHIFT_EXECUTOR": "postgres", "PG_HOST": "localhost"})
     Traceback (most recent call last):
     ...
-    gluestar.exceptions.ConfigurationError: --REDSHIFT_EXECUTOR must be one of 'connector', 'data_api', 'postgres'; got 's3'
+    gluestar.exceptions.ConfigurationError: the postgres executor needs --PG_DATABASE
     """
     executor = (args.get("REDSHIFT_EXECUTOR") or "").strip()
     if not executor:
@@ -259,8 +259,9 @@ def load_run_from_args(
     Parameters
     ----------
     spark : SparkSession or None
-        The job's session: files are then listed through Hadoop's file system
-        (:class:`SparkStorage`); None uses pyarrow (:class:`ArrowStorage`).
+        The job's session: files under a remote URI (``s3://``, ``s3a://``, ...) are then listed
+        through Hadoop's file system (:class:`SparkStorage`), like the rest of the job. Local paths,
+        ``file:`` URIs and ``spark=None`` use pyarrow (:class:`ArrowStorage`), which needs no Spark job.
     processed_path : str
         ``--PROCESSED_PATH`` of the run.
     run_id : str or None
@@ -292,8 +293,7 @@ def load_run_from_args(
         if require:
             raise ConfigurationError(f"--REDSHIFT_EXECUTOR is required: one of {', '.join(EXECUTORS)}")
         return None
-    if storage is None:
-        storage = SparkStorage(spark) if spark is not None else ArrowStorage()
+    storage = storage or storage_for(spark, processed_path)
     run_id = run_id or latest_run_id(processed_path, pipeline=pipeline, storage=storage)
     with open_executor(config) as executor:
         return load_run(

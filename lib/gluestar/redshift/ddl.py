@@ -12,8 +12,8 @@ Examples
 --------
 >>> "DISTSTYLE ALL" in ddl_text("finance", "tables")
 True
->>> "DISTSTYLE" in to_postgres(ddl_text("finance", "tables"))
-False
+>>> to_postgres("CREATE TABLE d (k INTEGER) DISTSTYLE ALL SORTKEY (k)")
+'CREATE TABLE d (k INT);'
 """
 
 from __future__ import annotations
@@ -364,12 +364,14 @@ def _table_drift(spec: TableSpec, ddl: dict[str, Any], tables: dict[str, dict[st
             )
     if tuple(ddl["primary_key"]) != tuple(spec.key):
         problems.append(
-            f"{spec.name}: DDL primary key {list(ddl['primary_key'])} differs from the definition's key {list(spec.key)}"
+            f"{spec.name}: DDL primary key {list(ddl['primary_key'])} "
+            f"differs from the definition's key {list(spec.key)}"
         )
     for columns, target, target_columns in ddl["foreign_keys"]:
         referenced = tables.get(target)
         if referenced is None or tuple(referenced["primary_key"]) != tuple(target_columns):
             problems.append(
-                f"{spec.name}: foreign key {list(columns)} references {target}{list(target_columns)}, not a declared primary key"
+                f"{spec.name}: foreign key {list(columns)} references {target}{list(target_columns)}, "
+                "not a declared primary key"
             )
     return problems

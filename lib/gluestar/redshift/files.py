@@ -42,6 +42,7 @@ __all__ = [
     "arrow_schema",
     "copy_manifest",
     "parquet_rows",
+    "storage_for",
 ]
 
 #: Rows converted to Python per Arrow batch when streaming to PostgreSQL.
@@ -244,6 +245,24 @@ class SparkStorage:
         return {row[0] for row in rows}
 
 
+def storage_for(spark: SparkSession | None, path: str) -> Storage:
+    """The storage to read ``path`` with: Hadoop's for remote URIs inside a Spark job, pyarrow otherwise.
+
+    Remote URIs (``s3://``, ``s3a://``, ...) go through the job's Hadoop file system like the rest of
+    a Glue job; local paths and ``file:`` URIs (and any path without a session) use pyarrow, which
+    needs no Spark job.
+
+    Examples
+    --------
+    >>> type(storage_for(None, "s3://bucket/processed")).__name__
+    'ArrowStorage'
+    >>> type(storage_for(spark, "output/processed")).__name__  # doctest: +SKIP
+    'ArrowStorage'
+    """
+    remote = re.match(r"^[a-z][a-z0-9+.-]*://", path) is not None and not path.startswith("file:")
+    return SparkStorage(spark) if spark is not None and remote else ArrowStorage()
+
+
 def copy_manifest(files: Sequence[DataFile]) -> str:
     """The ``COPY ... MANIFEST`` JSON for exactly ``files``: each entry mandatory, with its size.
 
@@ -317,4 +336,4 @@ def parquet_rows(storage: Storage, files: Sequence[str], columns: Sequence[Table
         parquet = storage.open_parquet(path)
         for batch in parquet.iter_batches(batch_size=_BATCH_ROWS, columns=names):
             table = pa.Table.from_batches([batch]).select(names).cast(schema)
-            yield from zip(*(column.to_pylist() for column in table.columns))
+            yield from zip(*(column.to_pylist() for column in table.columns), strict=True)

@@ -163,10 +163,13 @@ class LoadReport:
             )
             for t in self.tables
         ]
-        widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
+        widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
         for cells in (header, tuple("-" * w for w in widths), *rows):
             lines.append(
-                "  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+                "  "
+                + "  ".join(
+                    c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+                )
             )
         for name in self.skipped:
             lines.append(f"  {name}: the run wrote no partitions; nothing loaded")
@@ -300,17 +303,20 @@ def _table_files(
         if not files:
             raise RedshiftLoadError(f"loading {spec.name}: no Parquet files in {folder}")
         return files
-    files: list[DataFile] = []
-    stale: dict[str, set[Any]] = {}
+    by_partition: dict[str, list[DataFile]] = {}
     for partition in partitions:
         found = storage.list_files(join_path(folder, partition))
         if not found:
             raise RedshiftLoadError(f"loading {spec.name}: partition {partition} of run {run_id} has no Parquet files")
-        batches = storage.distinct_values([f.path for f in found], BATCH_ID_COLUMN)
-        if batches != {run_id}:
-            stale[partition] = batches
-        files += found
-    if stale:
+        by_partition[partition] = found
+    files = [f for found in by_partition.values() for f in found]
+    # One read of the batch id column over all the files; per partition only to name the stale ones.
+    if storage.distinct_values([f.path for f in files], BATCH_ID_COLUMN) != {run_id}:
+        stale: dict[str, set[Any]] = {}
+        for partition, found in by_partition.items():
+            batches = storage.distinct_values([f.path for f in found], BATCH_ID_COLUMN)
+            if batches != {run_id}:
+                stale[partition] = batches
         detail = "; ".join(f"{p} holds {sorted(map(str, b))}" for p, b in stale.items())
         raise RedshiftLoadError(
             f"loading {spec.name}: a later run replaced partitions of run {run_id} ({detail}); "
@@ -517,12 +523,12 @@ def load_run(
     root = join_path(processed_path, pipeline)
     for spec in specs:
         table_began = time.perf_counter()
-        plan = _plan(executor, storage, root, spec, run, schema=schema, iam_role=iam_role)
-        if plan is None:
-            report.skipped.append(spec.name)
-            log.warning("%s: run %s wrote no partitions; nothing to load", spec.name, run_id)
-            continue
         try:
+            plan = _plan(executor, storage, root, spec, run, schema=schema, iam_role=iam_role)
+            if plan is None:
+                report.skipped.append(spec.name)
+                log.warning("%s: run %s wrote no partitions; nothing to load", spec.name, run_id)
+                continue
             counts = executor.run(f"loading {spec.name}", plan.steps)
         except RedshiftLoadError as exc:
             if report.tables:

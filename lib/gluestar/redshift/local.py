@@ -343,9 +343,9 @@ def kpi_samples(connection: Any, schema: str, *, rows: int = 5) -> list[tuple[st
 def _format(title: str, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> str:
     cells = [[("" if v is None else str(v)) for v in row] for row in rows]
     widths = [max(len(n), *(len(r[i]) for r in cells)) if cells else len(n) for i, n in enumerate(names)]
-    lines = [title, "  " + "  ".join(n.ljust(w) for n, w in zip(names, widths))]
+    lines = [title, "  " + "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
     lines.append("  " + "  ".join("-" * w for w in widths))
-    lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
+    lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
     return "\n".join(lines)
 
 

@@ -20,8 +20,8 @@ Examples
 --------
 >>> quote_ident("dim_date")
 '"dim_date"'
->>> delete_by_keys("finance", "dim_date", "gluestar_stage_dim_date", ["date_key"]).sql
-'DELETE FROM "finance"."dim_date" USING "gluestar_stage_dim_date" WHERE "finance"."dim_date"."date_key" = "gluestar_stage_dim_date"."date_key"'
+>>> print(delete_by_keys("finance", "dim_date", "stage", ["date_key"]).sql)
+DELETE FROM "finance"."dim_date" USING "stage" WHERE "dim_date"."date_key" = "stage"."date_key"
 """
 
 from __future__ import annotations
@@ -235,8 +235,8 @@ def copy_from_manifest(stage: str, manifest_url: str, iam_role: str) -> Statemen
 
     Examples
     --------
-    >>> copy_from_manifest("s", "s3://bkt/m/dim_date.manifest", "arn:aws:iam::123456789012:role/r").sql
-    "COPY \\"s\\" FROM 's3://bkt/m/dim_date.manifest' IAM_ROLE 'arn:aws:iam::123456789012:role/r' FORMAT AS PARQUET MANIFEST"
+    >>> print(copy_from_manifest("s", "s3://bkt/m/d.manifest", "arn:aws:iam::123456789012:role/r").sql)
+    COPY "s" FROM 's3://bkt/m/d.manifest' IAM_ROLE 'arn:aws:iam::123456789012:role/r' FORMAT AS PARQUET MANIFEST
     """
     return Statement(
         "copy the run's files into the staging table",
@@ -266,8 +266,9 @@ def check_unique_keys(stage: str, keys: Sequence[str]) -> Statement:
 
     Examples
     --------
-    >>> check_unique_keys("s", ["k"]).sql
-    'SELECT CAST(CASE WHEN COUNT(*) = 0 THEN \\'0\\' ELSE \\'staged rows repeat a key\\' END AS INTEGER) FROM (SELECT "k" FROM "s" GROUP BY "k" HAVING COUNT(*) > 1) AS repeated'
+    >>> print(check_unique_keys("s", ["k"]).sql)  # doctest: +NORMALIZE_WHITESPACE
+    SELECT CAST(CASE WHEN COUNT(*) = 0 THEN '0' ELSE 'staged rows repeat a key' END AS INTEGER)
+    FROM (SELECT "k" FROM "s" GROUP BY "k" HAVING COUNT(*) > 1) AS repeated
     """
     if not keys:
         raise ConfigurationError("check_unique_keys needs at least one key column")
@@ -310,14 +311,25 @@ def check_within_ranges(stage: str, column: str, ranges: Sequence[tuple[int, int
 
 
 def delete_by_keys(schema: str, table: str, stage: str, keys: Sequence[str]) -> Statement:
-    """Delete the target rows whose key a staged row carries (dimension merge)."""
+    """Delete the target rows whose key a staged row carries (dimension merge).
+
+    The target's columns are referenced as ``"table"."column"`` (the form awswrangler's Redshift
+    upsert uses), so the stage must be named differently from the target.
+
+    Examples
+    --------
+    >>> print(delete_by_keys("finance", "dim_date", "stage", ["date_key"]).sql)
+    DELETE FROM "finance"."dim_date" USING "stage" WHERE "dim_date"."date_key" = "stage"."date_key"
+    """
     if not keys:
         raise ConfigurationError(f"table {table!r} declares no key; a keyed merge needs one")
-    target = qualified(schema, table)
-    quoted_stage = quote_ident(stage)
-    matches = " AND ".join(f"{target}.{quote_ident(k)} = {quoted_stage}.{quote_ident(k)}" for k in keys)
+    quoted_table, quoted_stage = quote_ident(table), quote_ident(stage)
+    if quoted_table == quoted_stage:
+        raise ConfigurationError(f"the staging table must not be named like its target {table!r}")
+    matches = " AND ".join(f"{quoted_table}.{quote_ident(k)} = {quoted_stage}.{quote_ident(k)}" for k in keys)
     return Statement(
-        "delete the target rows the staged rows replace", f"DELETE FROM {target} USING {quoted_stage} WHERE {matches}"
+        "delete the target rows the staged rows replace",
+        f"DELETE FROM {qualified(schema, table)} USING {quoted_stage} WHERE {matches}",
     )
 
 
@@ -343,8 +355,10 @@ def insert_from_stage(schema: str, table: str, stage: str, columns: Sequence[str
 
     Examples
     --------
-    >>> insert_from_stage("finance", "dim_scenario", "s", ["scenario_key", "scenario_name"]).sql
-    'INSERT INTO "finance"."dim_scenario" ("scenario_key", "scenario_name") SELECT "scenario_key", "scenario_name" FROM "s"'
+    >>> print(insert_from_stage("finance", "dim_scenario", "s", ["scenario_key", "scenario_name"]).sql)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    INSERT INTO "finance"."dim_scenario" ("scenario_key", "scenario_name")
+    SELECT "scenario_key", "scenario_name" FROM "s"
     """
     column_list = ", ".join(quote_ident(c) for c in columns)
     return Statement(
@@ -429,10 +443,11 @@ def render_for_data_api(statement: Statement) -> str:
     pieces = statement.sql.split("%s")
     if len(pieces) != len(statement.params) + 1:
         raise ConfigurationError(
-            f"statement {statement.label!r} has {len(pieces) - 1} placeholder(s) for {len(statement.params)} parameter(s)"
+            f"statement {statement.label!r} has {len(pieces) - 1} placeholder(s) "
+            f"for {len(statement.params)} parameter(s)"
         )
     rendered = [pieces[0]]
-    for value, piece in zip(statement.params, pieces[1:]):
+    for value, piece in zip(statement.params, pieces[1:], strict=True):
         if type(value) is not int:
             raise ConfigurationError(
                 f"statement {statement.label!r}: the Data API executor inlines only int parameters; "
