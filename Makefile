@@ -23,12 +23,14 @@ SPARK_SUBMIT := $(SPARK_ENV) $(abspath $(VENV))/bin/spark-submit --master '$(MAS
 .PHONY: help venv run test test-fast wheel lint clean data
 
 help:
-	@echo "make run    - run the finance job on the bundled sample (output in $(OUT))"
+	@echo "make run    - run the finance job on the bundled sample (output in $(OUT)), load it into a local PostgreSQL"
 	@echo "make test   - run the whole test suite"
 	@echo "make wheel  - build $(WHEEL)"
 	@echo "make lint   - ruff over the code"
 	@echo "make data ROWS=n - generate a large GL extract in $(DATA_OUT)"
-	@echo "make clean  - remove build output, outputs and the virtualenv"
+	@echo "make run-load [RUN_ID=..] - load a finished run into the local PostgreSQL again"
+	@echo "make pg-start / pg-stop - start or stop the local PostgreSQL in $(PG_DIR)"
+	@echo "make clean  - stop the local PostgreSQL, remove build output, outputs and the virtualenv"
 
 $(STAMP): setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,46 +47,55 @@ $(WHEEL): $(STAMP) setup.py $(shell find lib schemas ddl -name "*.py" -o -name "
 
 wheel: $(WHEEL)
 
-# `make run`: the finance job on the sample, then the same run loaded into a local PostgreSQL (the
-# Redshift stand-in) when its server binaries exist. The run id is fixed up front so the load picks
-# this run even when others write runs into $(OUT) at the same time.
+# `make run`: the finance job on the sample. When PostgreSQL's server binaries exist, a local cluster
+# (the Redshift stand-in) is started first and the job loads its run into it at the end through the
+# same loader code Redshift uses; a few rows of the KPI views follow. Without them the job runs alone
+# and says how to point the loader at a real database.
 PG_DIR ?= output/pg
 PG_SCHEMA ?= finance
 LOCAL_PG := $(PY) -m gluestar.redshift.local
+FINANCE_JOB = $(SPARK_SUBMIT) --py-files $(WHEEL) jobs/finance_star.py \
+	--JOB_NAME finance_star --RAW_PATH $(RAW) --PROCESSED_PATH $(OUT) $(if $(RUN_ID),--RUN_ID $(RUN_ID))
 .PHONY: run-load pg-start pg-stop
 
-# $(call LOAD_LOCAL,run id or empty for the latest succeeded run)
-define LOAD_LOCAL
-if $(LOCAL_PG) available >/dev/null; then \
-	$(LOCAL_PG) start --dir $(PG_DIR) && \
-	$(SPARK_SUBMIT) --py-files $(WHEEL) jobs/load_redshift.py --JOB_NAME load_redshift --PROCESSED_PATH $(OUT) \
-		$(if $(1),--RUN_ID $(1)) --REDSHIFT_EXECUTOR postgres --REDSHIFT_SCHEMA $(PG_SCHEMA) \
-		$$($(LOCAL_PG) args --dir $(PG_DIR)) && \
-	$(LOCAL_PG) kpis --dir $(PG_DIR) --schema $(PG_SCHEMA) && \
-	echo "local PostgreSQL keeps running for queries: $$($(LOCAL_PG) status --dir $(PG_DIR)) (make pg-stop stops it)"; \
-else \
-	echo "PostgreSQL server binaries (initdb, pg_ctl) not found: the run was not loaded into a local stand-in."; \
-	echo "Install PostgreSQL (e.g. apt-get install postgresql) and rerun, or point the loader at a real database:"; \
-	echo "  Redshift (COPY reads S3: upload $(OUT) first):"; \
-	echo "    spark-submit --py-files $(WHEEL) jobs/load_redshift.py --JOB_NAME load_redshift \\"; \
-	echo "      --PROCESSED_PATH s3://<bucket>/processed --RUN_ID <run id> --REDSHIFT_SCHEMA finance \\"; \
-	echo "      --REDSHIFT_EXECUTOR data_api --REDSHIFT_WORKGROUP <workgroup> --REDSHIFT_DATABASE <db> \\"; \
-	echo "      --REDSHIFT_IAM_ROLE arn:aws:iam::<account>:role/<copy-role> [--REDSHIFT_SECRET_ID <name or ARN>]"; \
-	echo "    (or --REDSHIFT_EXECUTOR connector --REDSHIFT_SECRET_ID <name or ARN> --REDSHIFT_IAM_ROLE <role ARN>)"; \
-	echo "  any PostgreSQL (a password comes from ~/.pgpass, never an argument):"; \
-	echo "    ... --PROCESSED_PATH $(OUT) --REDSHIFT_EXECUTOR postgres --PG_HOST <host> --PG_PORT 5432 --PG_USER <user> --PG_DATABASE <db>"; \
-fi
+define NO_POSTGRES
+echo "PostgreSQL server binaries (initdb, pg_ctl) not found: the run was not loaded into a local stand-in."; \
+echo "Install PostgreSQL (e.g. apt-get install postgresql) and rerun, or point the loader at a real database:"; \
+echo "  Redshift (COPY reads S3: upload $(OUT) first):"; \
+echo "    spark-submit --py-files $(WHEEL) jobs/load_redshift.py --JOB_NAME load_redshift \\"; \
+echo "      --PROCESSED_PATH s3://<bucket>/processed --RUN_ID <run id> --REDSHIFT_SCHEMA finance \\"; \
+echo "      --REDSHIFT_EXECUTOR data_api --REDSHIFT_WORKGROUP <workgroup> --REDSHIFT_DATABASE <db> \\"; \
+echo "      --REDSHIFT_IAM_ROLE arn:aws:iam::<account>:role/<copy-role> [--REDSHIFT_SECRET_ID <name or ARN>]"; \
+echo "    (or --REDSHIFT_EXECUTOR connector --REDSHIFT_SECRET_ID <name or ARN> --REDSHIFT_IAM_ROLE <role ARN>)"; \
+echo "  any PostgreSQL (a password comes from ~/.pgpass, never an argument):"; \
+echo "    ... --PROCESSED_PATH $(OUT) --REDSHIFT_EXECUTOR postgres --PG_HOST <host> --PG_PORT 5432 --PG_USER <user> --PG_DATABASE <db>"
+endef
+
+define SHOW_KPIS
+$(LOCAL_PG) kpis --dir $(PG_DIR) --schema $(PG_SCHEMA) && \
+echo "local PostgreSQL keeps running for queries: $$($(LOCAL_PG) status --dir $(PG_DIR)) (make pg-stop stops it)"
 endef
 
 run: $(WHEEL)
-	@run_id="$(or $(RUN_ID),$$($(PY) -c 'import datetime as d; print(d.datetime.now(d.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ"))'))"; \
-	$(SPARK_SUBMIT) --py-files $(WHEEL) jobs/finance_star.py \
-		--JOB_NAME finance_star --RAW_PATH $(RAW) --PROCESSED_PATH $(OUT) --RUN_ID "$$run_id" && \
-	$(call LOAD_LOCAL,"$$run_id")
+	@if $(LOCAL_PG) available >/dev/null; then \
+		$(LOCAL_PG) start --dir $(PG_DIR) && \
+		$(FINANCE_JOB) --REDSHIFT_EXECUTOR postgres --REDSHIFT_SCHEMA $(PG_SCHEMA) $$($(LOCAL_PG) args --dir $(PG_DIR)) && \
+		$(SHOW_KPIS); \
+	else \
+		$(FINANCE_JOB) && $(NO_POSTGRES); \
+	fi
 
 # Load a finished run (RUN_ID, default the latest succeeded one) into the local PostgreSQL and show KPI rows.
 run-load: $(WHEEL)
-	@$(call LOAD_LOCAL,$(RUN_ID))
+	@if $(LOCAL_PG) available >/dev/null; then \
+		$(LOCAL_PG) start --dir $(PG_DIR) && \
+		$(SPARK_SUBMIT) --py-files $(WHEEL) jobs/load_redshift.py --JOB_NAME load_redshift --PROCESSED_PATH $(OUT) \
+			$(if $(RUN_ID),--RUN_ID $(RUN_ID)) --REDSHIFT_EXECUTOR postgres --REDSHIFT_SCHEMA $(PG_SCHEMA) \
+			$$($(LOCAL_PG) args --dir $(PG_DIR)) && \
+		$(SHOW_KPIS); \
+	else \
+		$(NO_POSTGRES); \
+	fi
 
 pg-start: $(STAMP)
 	$(LOCAL_PG) start --dir $(PG_DIR)
@@ -106,6 +117,7 @@ data: $(STAMP)
 	$(PY) data/generate_finance.py --rows $(ROWS) --out $(DATA_OUT)
 
 clean:
+	-@[ -x $(PY) ] && $(LOCAL_PG) stop --dir $(PG_DIR) 2>/dev/null || true
 	rm -rf build dist output spark-warehouse metastore_db derby.log .pytest_cache .ruff_cache
 	rm -rf lib/*.egg-info $(VENV)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

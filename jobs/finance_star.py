@@ -2,20 +2,22 @@
 
 Arguments: --JOB_NAME, --RAW_PATH, --PROCESSED_PATH, optional --RUN_ID,
 --FISCAL_YEAR_START_MONTH (1-12, default 1) and --QUALITY_ENGINE (auto, native or deequ; default
-auto). All logic lives in the gluestar wheel.
+auto). With --REDSHIFT_EXECUTOR (and the arguments of jobs/load_redshift.py) the run is loaded into
+Redshift, or its local PostgreSQL stand-in, at the end. All logic lives in the gluestar wheel.
 """
 
 import sys
 
 from gluestar.glue import parse_int, resolve_options, run_job, start_job
 from gluestar.pipelines.finance import run_finance
+from gluestar.redshift import REDSHIFT_JOB_ARGUMENTS, load_run_from_args
 
 
 def main() -> None:
     args = resolve_options(
         sys.argv,
         ["JOB_NAME", "RAW_PATH", "PROCESSED_PATH"],
-        {"RUN_ID": None, "FISCAL_YEAR_START_MONTH": "1", "QUALITY_ENGINE": "auto"},
+        {"RUN_ID": None, "FISCAL_YEAR_START_MONTH": "1", "QUALITY_ENGINE": "auto", **REDSHIFT_JOB_ARGUMENTS},
     )
     job = start_job(args["JOB_NAME"], args)
     report = run_finance(
@@ -27,6 +29,9 @@ def main() -> None:
         quality_engine=args["QUALITY_ENGINE"],
     )
     print(report.render(), flush=True)
+    load = load_run_from_args(job.spark, args["PROCESSED_PATH"], report.run_id, args)
+    if load is not None:
+        print(load.render(), flush=True)
     job.commit()
 
 

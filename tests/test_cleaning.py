@@ -91,7 +91,7 @@ def _assert_outcomes(spark, validated, case, raw_id, expected):
     assert_df_equality(
         actual,
         spark.createDataFrame(expected, f"raw_id string, {OUTCOME}"),
-        ignore_row_order=True,
+        ignore_row_order=len(expected) > 1,
         ignore_nullable=True,
     )
 
@@ -164,7 +164,7 @@ def test_validate_source_trims_upper_cases_codes_and_empties_to_null(spark, vali
         "business_unit string, account_number string, account_name string, account_type string, "
         f"category string, amount decimal(18,2), last_modified timestamp, {OUTCOME}",
     )
-    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(actual, expected, ignore_nullable=True)
 
 
 def test_validate_source_accepts_both_transaction_date_formats(spark, validated_transactions):
@@ -386,7 +386,7 @@ def test_validate_source_names_every_missing_required_budget_field(spark, valida
         "reject_reason", "reject_rules", "_status"
     )
     expected = spark.createDataFrame([("; ".join(missing), missing, "quarantined")], OUTCOME)
-    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(actual, expected, ignore_nullable=True)
 
 
 def test_validate_source_scenario_defaults_to_budget_and_is_title_cased(spark, validated_budget):

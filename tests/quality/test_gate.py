@@ -155,3 +155,14 @@ def test_check_status_is_settled_over_all_constraints_of_a_check() -> None:
     assert QualityReport("native", settled).summary()["check_status"] == [
         {"table": "t", "check": "c", "level": "Error", "status": "Error"}
     ]
+
+
+def test_an_invalid_predicate_is_a_configuration_error_before_any_job(
+    spark: SparkSession, tables: dict[str, DataFrame]
+) -> None:
+    checks = [Completeness(table="dim", columns=("code",), where="nope > 1")]
+    with pytest.raises(ConfigurationError) as raised:
+        run_quality_gate(spark, tables, checks, engine="native")
+    assert str(raised.value).startswith(
+        "check 'dim: code is never null' (dim): invalid SQL predicate 'nope > 1': [UNRESOLVED_COLUMN.WITH_SUGGESTION]"
+    )

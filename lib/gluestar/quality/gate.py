@@ -28,11 +28,14 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Literal, get_args
 
+from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from gluestar.exceptions import ConfigurationError
 from gluestar.quality.anomaly import anomaly_metric, evaluate_anomaly
 from gluestar.quality.checks import Anomaly, ForeignKey, QualityCheck, Reconciliation, SingleTableCheck, validate_checks
+from gluestar.quality.constraints import plan_constraints
 from gluestar.quality.deequ import callback_server_guard, deequ_status, run_deequ_checks
 from gluestar.quality.metrics import RunMetrics
 from gluestar.quality.native import (
@@ -45,7 +48,7 @@ from gluestar.quality.native import (
 )
 from gluestar.quality.results import ConstraintResult, QualityReport, with_check_status
 
-__all__ = ["ENGINES", "Engine", "check_engine", "choose_engine", "run_quality_gate"]
+__all__ = ["ENGINES", "Engine", "check_engine", "choose_engine", "run_quality_gate", "validate_predicates"]
 
 log = logging.getLogger("gluestar.quality")
 
@@ -106,6 +109,32 @@ def _engine_session(spark: SparkSession, engine: str) -> Iterator[None]:
         yield
 
 
+def validate_predicates(tables: Mapping[str, DataFrame], checks: Sequence[QualityCheck]) -> None:
+    """Check that every SQL predicate of a check (``where``, ``satisfies``) is valid for its table.
+
+    Spark analyses an expression when it is selected, without running a job, so a typo in a
+    predicate becomes a :class:`ConfigurationError` before any data is read.
+
+    Raises
+    ------
+    ConfigurationError
+        Naming the check, the predicate and Spark's first line of explanation.
+    """
+    problems = []
+    for check in checks:
+        if not isinstance(check, SingleTableCheck) or check.table not in tables:
+            continue
+        predicates = {p for spec in plan_constraints(check) for p in (spec.predicate, spec.where) if p}
+        for predicate in sorted(predicates):
+            try:
+                tables[check.table].select(F.expr(predicate).cast("boolean"))
+            except AnalysisException as exc:
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                problems.append(f"{check.label}: invalid SQL predicate {predicate!r}: {reason}")
+    if problems:
+        raise ConfigurationError("; ".join(problems))
+
+
 def _needed_metrics(checks: Sequence[QualityCheck], tables: Mapping[str, DataFrame]) -> dict[str, list[MetricName]]:
     needed: dict[str, list[MetricName]] = {name: [] for name in tables}
     for check in checks:
@@ -152,12 +181,13 @@ def run_quality_gate(
     Raises
     ------
     ConfigurationError
-        If a check names an unknown table or column, two checks of a table share a name, or the
-        engine option is invalid or cannot run here.
+        If a check names an unknown table or column, has an invalid SQL predicate, two checks of a
+        table share a name, or the engine option is invalid or cannot run here.
     """
     began = time.perf_counter()
     checks = tuple(checks)
     validate_checks(checks, {name: df.columns for name, df in tables.items()})
+    validate_predicates(tables, checks)
     chosen = choose_engine(spark, engine)
     needed = _needed_metrics(checks, tables)
     rows: list[ConstraintResult] = []

@@ -36,6 +36,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from gluestar.exceptions import ConfigurationError
 from gluestar.quality.checks import AggregateOf, ForeignKey, QualityCheck, Reconciliation
 from gluestar.quality.constraints import ConstraintSpec, plan_constraints, quote_identifier
 from gluestar.quality.results import ConstraintResult, Metric, check_level
@@ -257,7 +258,7 @@ def evaluate_table(
         elif name == "sum":
             aliases[(name, instance)] = aggregation.add(f"sum|{instance}", F.sum(_col(instance)))
         else:
-            raise ValueError(f"unknown metric {name!r}; allowed: 'row_count', 'null_fraction', 'sum'")
+            raise ConfigurationError(f"unknown metric {name!r}; allowed: 'row_count', 'null_fraction', 'sum'")
     values = aggregation.run(df)
     total = int(values.get(rows) or 0)
     raw: dict[MetricName, Any] = {}
@@ -357,7 +358,8 @@ def evaluate_reconciliation(
 
     Examples
     --------
-    >>> from gluestar.quality.checks import AggregateOf
+    >>> from gluestar.exceptions import ConfigurationError
+from gluestar.quality.checks import AggregateOf
     >>> left = spark.createDataFrame([("A", 5), ("B", 5), ("B", 1)], "g string, v int")
     >>> check = Reconciliation(table="l", column="v", group_by=("g",), equals=AggregateOf("r", "sum", "x"))
     >>> evaluate_reconciliation(check, {"l": left}, {("r", "sum", "x"): 5}).constraint_message
