@@ -74,7 +74,7 @@ def test_a_warning_failure_publishes_and_is_reported(published: tuple[Path, RunR
     )
     assert [(f["check"], f["level"]) for f in report.quality["failures"]] == [(AMOUNT_WARNING, "Warning")]
     assert report.quality["failures"][0]["message"] == (
-        "Value: 1.23457e+07 does not meet the constraint requirement! the maximum of amount is 1.23457e+07"
+        "Value: 12345678.9 does not meet the constraint requirement! the maximum of amount is 12345678.9"
     )
     assert all(any((out / "finance" / table).rglob("*.parquet")) for table in TABLES)
     assert (

@@ -166,3 +166,10 @@ def test_an_invalid_predicate_is_a_configuration_error_before_any_job(
     assert str(raised.value).startswith(
         "check 'dim: code is never null' (dim): invalid SQL predicate 'nope > 1': [UNRESOLVED_COLUMN.WITH_SUGGESTION]"
     )
+
+
+def test_range_needs_a_numeric_column(spark: SparkSession, tables: dict[str, DataFrame]) -> None:
+    with pytest.raises(
+        ConfigurationError, match=r"^check 'dim: code is at least 1' \(dim\): column code is string, not numeric$"
+    ):
+        run_quality_gate(spark, tables, [ValueRange(table="dim", column="code", min=1)], engine="native")

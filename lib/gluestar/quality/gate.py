@@ -31,10 +31,20 @@ from typing import Literal, get_args
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from gluestar.exceptions import ConfigurationError
 from gluestar.quality.anomaly import anomaly_metric, evaluate_anomaly
-from gluestar.quality.checks import Anomaly, ForeignKey, QualityCheck, Reconciliation, SingleTableCheck, validate_checks
+from gluestar.quality.checks import (
+    Anomaly,
+    ForeignKey,
+    NonNegative,
+    QualityCheck,
+    Reconciliation,
+    SingleTableCheck,
+    ValueRange,
+    validate_checks,
+)
 from gluestar.quality.constraints import plan_constraints
 from gluestar.quality.deequ import callback_server_guard, deequ_status, run_deequ_checks
 from gluestar.quality.metrics import RunMetrics
@@ -48,7 +58,7 @@ from gluestar.quality.native import (
 )
 from gluestar.quality.results import ConstraintResult, QualityReport, with_check_status
 
-__all__ = ["ENGINES", "Engine", "check_engine", "choose_engine", "run_quality_gate", "validate_predicates"]
+__all__ = ["ENGINES", "Engine", "check_engine", "choose_engine", "run_quality_gate", "validate_expressions"]
 
 log = logging.getLogger("gluestar.quality")
 
@@ -109,11 +119,12 @@ def _engine_session(spark: SparkSession, engine: str) -> Iterator[None]:
         yield
 
 
-def validate_predicates(tables: Mapping[str, DataFrame], checks: Sequence[QualityCheck]) -> None:
-    """Check that every SQL predicate of a check (``where``, ``satisfies``) is valid for its table.
+def validate_expressions(tables: Mapping[str, DataFrame], checks: Sequence[QualityCheck]) -> None:
+    """Check every SQL predicate of a check (``where``, ``satisfies``) and the type of measured columns.
 
     Spark analyses an expression when it is selected, without running a job, so a typo in a
-    predicate becomes a :class:`ConfigurationError` before any data is read.
+    predicate becomes a :class:`ConfigurationError` before any data is read. ``range`` and
+    ``non_negative`` need a numeric column (as Deequ's ``hasMin``/``hasMax`` do).
 
     Raises
     ------
@@ -124,6 +135,10 @@ def validate_predicates(tables: Mapping[str, DataFrame], checks: Sequence[Qualit
     for check in checks:
         if not isinstance(check, SingleTableCheck) or check.table not in tables:
             continue
+        if isinstance(check, ValueRange | NonNegative):
+            column_type = tables[check.table].schema[check.column].dataType
+            if not isinstance(column_type, T.NumericType):
+                problems.append(f"{check.label}: column {check.column} is {column_type.simpleString()}, not numeric")
         predicates = {p for spec in plan_constraints(check) for p in (spec.predicate, spec.where) if p}
         for predicate in sorted(predicates):
             try:
@@ -181,13 +196,14 @@ def run_quality_gate(
     Raises
     ------
     ConfigurationError
-        If a check names an unknown table or column, has an invalid SQL predicate, two checks of a
-        table share a name, or the engine option is invalid or cannot run here.
+        If a check names an unknown table or column, has an invalid SQL predicate or measures a
+        non-numeric column with ``range``/``non_negative``, two checks of a table share a name, or
+        the engine option is invalid or cannot run here.
     """
     began = time.perf_counter()
     checks = tuple(checks)
     validate_checks(checks, {name: df.columns for name, df in tables.items()})
-    validate_predicates(tables, checks)
+    validate_expressions(tables, checks)
     chosen = choose_engine(spark, engine)
     needed = _needed_metrics(checks, tables)
     rows: list[ConstraintResult] = []

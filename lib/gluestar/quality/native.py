@@ -146,8 +146,8 @@ def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _text(value: float) -> str:
-    return f"{value:.6g}" if isinstance(value, float) and not value.is_integer() else f"{value:g}"
+def _text(value: float, *, digits: int = 6) -> str:
+    return f"{value:.0f}" if value.is_integer() else f"{value:.{digits}g}"
 
 
 def _outcome(planned: _Planned, values: Mapping[str, Any]) -> tuple[float | None, str]:
@@ -168,6 +168,10 @@ def _outcome(planned: _Planned, values: Mapping[str, Any]) -> tuple[float | None
         metric = int(measured or 0) / rows
     if spec.assertion(metric):
         return metric, ""
+    if spec.analyzer in ("Minimum", "Maximum"):
+        value = _text(metric, digits=15)
+        detail = f"the {spec.analyzer.lower()} of {spec.instance} is {value}"
+        return metric, f"Value: {value} does not meet the constraint requirement! {detail}"
     head = f"Value: {_text(metric)} does not meet the constraint requirement!"
     count = int(measured or 0)
     details = {
@@ -175,8 +179,6 @@ def _outcome(planned: _Planned, values: Mapping[str, Any]) -> tuple[float | None
         "Completeness": f"{rows - count} of {rows} row(s){of_rows} have a null {spec.instance}",
         "Uniqueness": f"{rows - count} of {rows} row(s){of_rows} repeat a value of ({spec.instance}) or have none",
         "PatternMatch": f"{rows - count} of {rows} row(s){of_rows} do not match: {spec.predicate}",
-        "Minimum": f"the minimum of {spec.instance} is {_text(metric)}",
-        "Maximum": f"the maximum of {spec.instance} is {_text(metric)}",
     }
     detail = details.get(spec.analyzer, f"{count} of {rows} row(s){of_rows} satisfy: {spec.predicate}")
     return metric, f"{head} {detail}"
@@ -358,8 +360,7 @@ def evaluate_reconciliation(
 
     Examples
     --------
-    >>> from gluestar.exceptions import ConfigurationError
-from gluestar.quality.checks import AggregateOf
+    >>> from gluestar.quality.checks import AggregateOf
     >>> left = spark.createDataFrame([("A", 5), ("B", 5), ("B", 1)], "g string, v int")
     >>> check = Reconciliation(table="l", column="v", group_by=("g",), equals=AggregateOf("r", "sum", "x"))
     >>> evaluate_reconciliation(check, {"l": left}, {("r", "sum", "x"): 5}).constraint_message
