@@ -2,7 +2,8 @@
 
 ``validate_source`` works row by row, so every test's rows are validated together in one cached
 frame per contract (one Spark plan to compile, not one per test); each test reads back its own rows
-by their id.
+by their id. Being row by row (no shuffle), it keeps the input order, so results are compared in
+order, without chispa's sort.
 """
 
 from __future__ import annotations
@@ -91,7 +92,6 @@ def _assert_outcomes(spark, validated, case, raw_id, expected):
     assert_df_equality(
         actual,
         spark.createDataFrame(expected, f"raw_id string, {OUTCOME}"),
-        ignore_row_order=len(expected) > 1,
         ignore_nullable=True,
     )
 
@@ -175,7 +175,7 @@ def test_validate_source_accepts_both_transaction_date_formats(spark, validated_
         [("date-ok-1", dt.date(2025, 1, 5), "accepted"), ("date-ok-2", dt.date(2025, 1, 6), "accepted")],
         "transaction_id string, transaction_date date, _status string",
     )
-    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(actual, expected, ignore_nullable=True)
 
 
 def test_validate_source_quarantines_invalid_dates_naming_the_accepted_formats(spark, validated_transactions):
@@ -362,7 +362,7 @@ def test_validate_source_budget_month_accepts_yyyy_mm_only(spark, validated_budg
         ],
         "department_code string, budget_month date, reject_reason string",
     )
-    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(actual, expected, ignore_nullable=True)
 
 
 def test_validate_source_parses_every_amount_spelling(spark, validated_budget):
@@ -377,7 +377,7 @@ def test_validate_source_parses_every_amount_spelling(spark, validated_budget):
         ],
         "department_code string, budget_amount decimal(18,2), _status string",
     )
-    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(actual, expected, ignore_nullable=True)
 
 
 def test_validate_source_names_every_missing_required_budget_field(spark, validated_budget):
@@ -401,7 +401,7 @@ def test_validate_source_scenario_defaults_to_budget_and_is_title_cased(spark, v
         ],
         "department_code string, scenario string",
     )
-    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(actual, expected, ignore_nullable=True)
 
 
 def test_validate_source_quarantines_a_malformed_csv_row(spark, validated_budget):

@@ -207,20 +207,15 @@ MEMBERS_DDL = "department_code string, department_name string, business_unit str
 UNKNOWN = {"department_name": "Unknown", "business_unit": "Unknown"}
 
 
-def test_conform_dimension_numbers_fresh_members_and_adds_the_unknown_member(spark):
+def test_conform_dimension_numbers_fresh_members_in_natural_key_order_without_an_unknown_member(spark):
     members = spark.createDataFrame(
         [("OPS", None, None), ("HR", "People", "Corporate"), ("FIN", "Finance", "Corporate")], MEMBERS_DDL
     )
     expected = spark.createDataFrame(
-        [
-            (1, "FIN", "Finance", "Corporate"),
-            (2, "HR", "People", "Corporate"),
-            (3, "OPS", None, None),
-            (-1, None, "Unknown", "Unknown"),
-        ],
+        [(1, "FIN", "Finance", "Corporate"), (2, "HR", "People", "Corporate"), (3, "OPS", None, None)],
         DEPARTMENT_DDL,
     )
-    dimension = members.transform(conform_dimension(DEPARTMENT, unknown_member=UNKNOWN))
+    dimension = members.transform(conform_dimension(DEPARTMENT))
     assert_df_equality(dimension, expected, ignore_row_order=True, ignore_nullable=True)
 
 
@@ -274,20 +269,13 @@ def test_conform_dimension_keeps_members_absent_from_the_run(spark, second_run):
     assert_df_equality(_members(second_run, "FIN"), expected, ignore_nullable=True)
 
 
-def test_conform_dimension_has_exactly_one_unknown_member(spark, second_run):
+def test_conform_dimension_adds_exactly_one_unknown_member(spark, second_run):
     expected = spark.createDataFrame([(-1, None, "Unknown", "Unknown")], DEPARTMENT_DDL)
     assert_df_equality(second_run.filter(F.col("department_code").isNull()), expected, ignore_nullable=True)
 
 
 def test_conform_dimension_has_the_table_columns_and_types(second_run):
     assert [(f.name, f.dataType) for f in second_run.schema] == [(f.name, f.dataType) for f in DEPARTMENT.schema]
-
-
-def test_conform_dimension_without_unknown_member(spark):
-    members = spark.createDataFrame([("Budget",), ("Actual",)], "scenario_name string")
-    dimension = members.transform(conform_dimension(STAR.table("dim_scenario")))
-    expected = spark.createDataFrame([(1, "Actual"), (2, "Budget")], "scenario_key int, scenario_name string")
-    assert_df_equality(dimension, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_conform_dimension_needs_one_key_column_and_a_natural_key():

@@ -76,7 +76,7 @@ from gluestar.storage import (
 )
 from gluestar.variance import compare_to_budget, is_favorable, variance, variance_pct
 
-__all__ = ["PIPELINE", "FINANCE_SOURCES", "FinanceRun", "run_finance", "build_finance_tables"]
+__all__ = ["PIPELINE", "FINANCE_SOURCES", "FinanceRun", "run_finance", "build_dimensions", "build_facts"]
 
 log = logging.getLogger("gluestar.finance")
 
@@ -297,6 +297,23 @@ def _quality_gate(
     return quality
 
 
+def _row_count(spark: SparkSession, quality: QualityReport, spec: TableSpec, path: str) -> int:
+    """A staged table's row count: from the gate's profile when it has one, else one count."""
+    try:
+        return int(quality.metric(spec.name, "row_count"))
+    except KeyError:
+        return spark.read.schema(spec.schema).parquet(path).count()
+
+
+def _save_metrics(spark: SparkSession, root: str, metrics: RunMetrics, report: RunReport) -> None:
+    """Append the run's metrics to the history; the run is published already, so a failure only warns."""
+    try:
+        _metrics_repository(spark, root).save(metrics)
+    except Exception as exc:  # noqa: BLE001 - the tables are published; losing one history point is not fatal
+        log.warning("could not save the quality metrics of run %s: %s", metrics.run_id, exc)
+        report.messages.append(f"warning: the quality metrics of this run were not saved to the history: {exc}")
+
+
 def run_finance(
     spark: SparkSession,
     raw_path: str,
@@ -423,14 +440,15 @@ def run_finance(
             )
         with _stage(report, "publish"):
             for spec in star.tables:
-                staged = join_path(staging, spec.name)
-                report.tables[spec.name] = spark.read.parquet(staged).count()
+                report.tables[spec.name] = _row_count(spark, quality, spec, join_path(staging, spec.name))
                 if spec.partition_by:
-                    report.partitions_written[spec.name] = list_partitions(spark, staged, spec.partition_by)
+                    report.partitions_written[spec.name] = list_partitions(
+                        spark, join_path(staging, spec.name), spec.partition_by
+                    )
             publish_tables(spark, staging, root, star.tables)
             delete_path(spark, staging)
-        _metrics_repository(spark, root).save(RunMetrics(run_id, started.isoformat(), quality.metrics, PIPELINE))
         report.status = "succeeded"
+        _save_metrics(spark, root, RunMetrics(run_id, started.isoformat(), quality.metrics, PIPELINE), report)
     except Exception as exc:
         report.status = "failed"
         report.messages.append(f"error: {exc}")
