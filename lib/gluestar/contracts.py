@@ -17,16 +17,15 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pyspark.sql import types as T
 
 from gluestar.exceptions import ConfigurationError
+from gluestar.packaged import read_packaged_json
 
 __all__ = [
     "MAX_AMOUNT_PRECISION",
@@ -362,20 +361,7 @@ class StarSchema:
 
 
 def _read_json(pipeline: str, file_name: str, directory: str | Path | None) -> dict[str, Any]:
-    if directory is not None:
-        path = Path(directory) / pipeline / file_name
-        if not path.is_file():
-            raise ConfigurationError(f"no schema file {path}")
-        text = path.read_text(encoding="utf-8")
-    else:
-        resource = resources.files(_SCHEMAS_PACKAGE).joinpath(pipeline, file_name)
-        if not resource.is_file():
-            raise ConfigurationError(f"no schema file {pipeline}/{file_name} in the gluestar wheel")
-        text = resource.read_text(encoding="utf-8")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigurationError(f"schema file {pipeline}/{file_name} is not valid JSON: {exc}") from None
+    return read_packaged_json(_SCHEMAS_PACKAGE, f"{pipeline}/{file_name}", directory=directory, what="schema file")
 
 
 def load_source_contract(pipeline: str, source: str, *, directory: str | Path | None = None) -> SourceContract:

@@ -41,16 +41,15 @@ Examples
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args
 
 from gluestar.contracts import StarSchema
 from gluestar.exceptions import ConfigurationError
+from gluestar.packaged import read_packaged_json
 
 __all__ = [
     "CHECK_CLASSES",
@@ -697,20 +696,7 @@ def load_checks(pipeline: str, *, directory: str | Path | None = None) -> tuple[
     >>> any(c.kind == "reconciliation" for c in load_checks("finance"))
     True
     """
-    if directory is not None:
-        path = Path(directory) / pipeline / CHECKS_FILE
-        if not path.is_file():
-            raise ConfigurationError(f"no checks file {path}")
-        text = path.read_text(encoding="utf-8")
-    else:
-        resource = resources.files(_SCHEMAS_PACKAGE).joinpath(pipeline, CHECKS_FILE)
-        if not resource.is_file():
-            raise ConfigurationError(f"no checks file {pipeline}/{CHECKS_FILE} in the gluestar wheel")
-        text = resource.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigurationError(f"checks file {pipeline}/{CHECKS_FILE} is not valid JSON: {exc}") from None
+    data = read_packaged_json(_SCHEMAS_PACKAGE, f"{pipeline}/{CHECKS_FILE}", directory=directory, what="checks file")
     return parse_checks(data)
 
 

@@ -18,12 +18,12 @@ True
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
 from gluestar.contracts import StarSchema, TableColumn, TableSpec
 from gluestar.exceptions import ConfigurationError
+from gluestar.packaged import read_packaged_text
 from gluestar.redshift.sql import Statement, quote_ident, split_statements
 
 __all__ = [
@@ -76,15 +76,7 @@ def ddl_text(pipeline: str, name: str, *, directory: str | Path | None = None) -
     >>> ddl_text("finance", "kpi_views").count("CREATE VIEW")
     3
     """
-    if directory is not None:
-        path = Path(directory) / pipeline / f"{name}.sql"
-        if not path.is_file():
-            raise ConfigurationError(f"no DDL file {path}")
-        return path.read_text(encoding="utf-8")
-    resource = resources.files(_DDL_PACKAGE).joinpath(pipeline, f"{name}.sql")
-    if not resource.is_file():
-        raise ConfigurationError(f"no DDL file {pipeline}/{name}.sql in the gluestar wheel")
-    return resource.read_text(encoding="utf-8")
+    return read_packaged_text(_DDL_PACKAGE, f"{pipeline}/{name}.sql", directory=directory, what="DDL file")
 
 
 def ddl_statements(
