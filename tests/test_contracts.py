@@ -229,8 +229,11 @@ def test_contract_directory_without_the_file(tmp_path):
 
 def test_contract_file_that_is_not_json(tmp_path):
     _write(tmp_path, '{"name": "payroll",')
-    message = "schema file hr/payroll.json is not valid JSON: Expecting property name enclosed in double quotes"
-    with pytest.raises(ConfigurationError, match=f"^{re.escape(message)}"):
+    message = (
+        "schema file hr/payroll.json is not valid JSON: "
+        "Expecting property name enclosed in double quotes: line 1 column 20 (char 19)"
+    )
+    with pytest.raises(ConfigurationError, match=f"^{re.escape(message)}$"):
         load_source_contract("hr", "payroll", directory=tmp_path)
 
 

@@ -1,7 +1,8 @@
 """Tests of gluestar.dedup: exact duplicates, versions and conflicts among accepted rows.
 
-``resolve_duplicates`` works per key, so the rows of every test are resolved together in one
-cached frame per configuration; each test reads back its own keys.
+``resolve_duplicates`` works per key, so the rows of every test are resolved together in one frame,
+sorted once (what chispa's ``ignore_row_order`` would do in every test) and cached; each test reads
+back its own key and compares its rows in that order: by version (nulls first), amount, status.
 """
 
 from __future__ import annotations
@@ -50,15 +51,18 @@ def versioned(spark):
         resolve_duplicates(
             ["id"], columns=["id", "version", "amount"], version="version", conflict_reason="conflicting versions"
         )
-    ).cache()
-    yield resolved
-    resolved.unpersist()
+    )
+    ordered = resolved.sort("id", F.col("version").asc_nulls_first(), F.col("amount").asc_nulls_first(), "_status")
+    ordered.cache()
+    yield ordered
+    ordered.unpersist()
 
 
 def _assert_resolved(spark, resolved, case, expected):
+    """Compare the rows of key ``case`` with ``expected``, listed by version, amount and status."""
     actual = resolved.filter(F.col("id") == case).drop("id")
     schema = "version int, amount int, _status string, reject_reason string, reject_rules array<string>"
-    assert_df_equality(actual, spark.createDataFrame(expected, schema), ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(actual, spark.createDataFrame(expected, schema), ignore_nullable=True)
 
 
 def test_exact_duplicates_collapse_to_one_accepted_row(spark, versioned):
@@ -97,7 +101,7 @@ def test_identical_latest_rows_collapse_first_so_they_do_not_conflict(spark, ver
         spark,
         versioned,
         "collapse",
-        [(2, 10, "accepted", None, []), (2, 10, "exact_duplicate", None, []), (1, 30, "superseded", None, [])],
+        [(1, 30, "superseded", None, []), (2, 10, "accepted", None, []), (2, 10, "exact_duplicate", None, [])],
     )
 
 
@@ -116,9 +120,9 @@ def test_quarantined_rows_are_untouched_and_ignored(spark, versioned):
         versioned,
         "untouched",
         [
-            (9, None, "quarantined", BAD_AMOUNT, [BAD_AMOUNT]),
             (1, 10, "accepted", None, []),
             (1, 10, "quarantined", "other", ["other"]),
+            (9, None, "quarantined", BAD_AMOUNT, [BAD_AMOUNT]),
         ],
     )
 

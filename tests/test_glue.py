@@ -163,6 +163,6 @@ def test_run_job_reraises_an_unexpected_error_after_a_summary_line(capsys):
     def main():
         raise KeyError("boom")
 
-    with pytest.raises(KeyError, match="boom"):
+    with pytest.raises(KeyError, match=r"^'boom'$"):
         run_job(main)
     assert capsys.readouterr().err == "gluestar: unexpected error (KeyError): 'boom'\n"

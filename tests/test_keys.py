@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from chispa import assert_df_equality
+from chispa import assert_column_equality
 from pyspark.sql import functions as F
 
 from gluestar.exceptions import SchemaContractError
@@ -25,18 +25,17 @@ def three_range_partitions(spark):
 
 
 def test_number_rows_is_consecutive_from_start_in_the_global_order_across_partitions(spark, three_range_partitions):
-    ordered = [(None, 5), ("a", 1), ("a", 2), ("b", None), ("b", 1), ("c", 1), ("f", 3), ("h", 1), ("k", 2), ("m", 1)]
-    shuffled = [ordered[i] for i in (6, 2, 9, 0, 4, 7, 1, 8, 3, 5)]
-    rows = spark.createDataFrame(shuffled, "code string, part int").repartition(3)
-    expected = spark.createDataFrame(
-        [(code, part, n) for n, (code, part) in enumerate(ordered, start=10)], "code string, part int, n int"
+    # (code, part, expected number): the global order is code, then part, nulls first.
+    rows = [
+        ("f", 3, 16), ("a", 2, 12), ("m", 1, 19), (None, 5, 10), ("b", 1, 14),
+        ("h", 1, 17), ("a", 1, 11), ("k", 2, 18), ("b", None, 13), ("c", 1, 15),
+    ]  # fmt: skip
+    numbered = (
+        spark.createDataFrame(rows, "code string, part int, expected int")
+        .repartition(3)
+        .transform(number_rows(["code", "part"], "n", start=10))
     )
-    assert_df_equality(
-        rows.transform(number_rows(["code", "part"], "n", start=10)),
-        expected,
-        ignore_row_order=True,
-        ignore_nullable=True,
-    )
+    assert_column_equality(numbered, "n", "expected")
 
 
 def test_number_rows_needs_an_order():
@@ -44,13 +43,16 @@ def test_number_rows_needs_an_order():
         number_rows([], "n")
 
 
-MEMBERS = "key int, code string, name string"
+# Members carry the key they must get in ``expected``, so each row checks itself whatever the order.
+MEMBERS = "key int, code string, name string, expected int"
 
 
 @pytest.fixture(scope="module")
 def first_run(spark):
     """The first run: no published dimension yet; members not in natural-key order."""
-    members = spark.createDataFrame([("IT", None), ("FIN", "Finance"), ("HR", "People")], "code string, name string")
+    members = spark.createDataFrame(
+        [("IT", None, 3), ("FIN", "Finance", 1), ("HR", "People", 2)], "code string, name string, expected int"
+    )
     published = members.transform(assign_surrogate_keys("key", ["code"])).cache()
     yield published
     published.unpersist()
@@ -58,44 +60,39 @@ def first_run(spark):
 
 @pytest.fixture(scope="module")
 def second_run(spark, first_run):
-    """The next run over the published dimension (plus its unknown member); members carry a stale key column."""
-    existing = first_run.unionByName(spark.createDataFrame([(-1, None, "Unknown")], MEMBERS))
+    """The next run over the published dimension and its unknown member; members carry a stale key."""
+    existing = first_run.unionByName(spark.createDataFrame([(-1, None, "Unknown", None)], MEMBERS))
     members = spark.createDataFrame(
-        [(99, "OPS", "Operations"), (99, "HR", "People"), (None, "ACC", "Accounting"), (99, "FIN", "Finance")], MEMBERS
+        [
+            (99, "OPS", "Operations", 5),
+            (99, "HR", "People", 2),
+            (None, "ACC", "Accounting", 4),
+            (99, "FIN", "Finance", 1),
+        ],
+        MEMBERS,
     )
     keyed = members.transform(assign_surrogate_keys("key", ["code"], existing=existing)).cache()
     yield keyed
     keyed.unpersist()
 
 
-def test_assign_surrogate_keys_numbers_fresh_members_from_1_in_natural_key_order(spark, first_run):
-    expected = spark.createDataFrame([(1, "FIN", "Finance"), (2, "HR", "People"), (3, "IT", None)], MEMBERS)
-    assert_df_equality(first_run, expected, ignore_row_order=True, ignore_nullable=True)
+def test_assign_surrogate_keys_numbers_fresh_members_from_1_in_natural_key_order(first_run):
+    assert_column_equality(first_run, "key", "expected")
 
 
-def test_assign_surrogate_keys_existing_members_keep_their_keys_over_runs(spark, second_run):
-    expected = spark.createDataFrame([(1, "FIN", "Finance"), (2, "HR", "People")], MEMBERS)
-    assert_df_equality(
-        second_run.filter(F.col("code").isin("FIN", "HR")), expected, ignore_row_order=True, ignore_nullable=True
-    )
+def test_assign_surrogate_keys_existing_members_keep_their_keys_over_runs(second_run):
+    assert_column_equality(second_run.filter(F.col("code").isin("FIN", "HR")), "key", "expected")
 
 
-def test_assign_surrogate_keys_numbers_new_members_above_the_maximum_in_natural_key_order(spark, second_run):
-    expected = spark.createDataFrame([(4, "ACC", "Accounting"), (5, "OPS", "Operations")], MEMBERS)
-    assert_df_equality(
-        second_run.filter(F.col("code").isin("ACC", "OPS")), expected, ignore_row_order=True, ignore_nullable=True
-    )
+def test_assign_surrogate_keys_numbers_new_members_above_the_maximum_in_natural_key_order(second_run):
+    assert_column_equality(second_run.filter(F.col("code").isin("ACC", "OPS")), "key", "expected")
 
 
 def test_assign_surrogate_keys_ignores_the_unknown_member_for_the_maximum(spark):
     existing = spark.createDataFrame([(-1, "Unknown")], "key int, code string")
-    members = spark.createDataFrame([("B",), ("A",)], "code string")
-    expected = spark.createDataFrame([(1, "A"), (2, "B")], "key int, code string")
-    assert_df_equality(
-        members.transform(assign_surrogate_keys("key", ["code"], existing=existing)),
-        expected,
-        ignore_row_order=True,
-        ignore_nullable=True,
+    members = spark.createDataFrame([("B", 2), ("A", 1)], "code string, expected int")
+    assert_column_equality(
+        members.transform(assign_surrogate_keys("key", ["code"], existing=existing)), "key", "expected"
     )
 
 

@@ -120,7 +120,7 @@ def test_run_report_does_not_reconcile_when_a_source_does_not():
 def test_run_report_source_lookup():
     report = _report()
     assert report.source("budget").rows_read == 4
-    with pytest.raises(KeyError, match="payroll"):
+    with pytest.raises(KeyError, match=r"^'payroll'$"):
         report.source("payroll")
 
 

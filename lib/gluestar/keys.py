@@ -44,6 +44,11 @@ def number_rows(order_by: Sequence[str], column: str, *, start: int = 1) -> Call
 
     Rows tied on ``order_by`` get distinct numbers in an unspecified order, so pass a unique key.
 
+    The local numbers and the partition sizes are computed from one range partitioning, which
+    Spark shares between the two through exchange reuse (``spark.sql.exchange.reuse``, on by
+    default). With reuse off, a large input is range-partitioned twice from two different samples
+    and numbers can repeat or skip.
+
     Parameters
     ----------
     order_by : sequence of str
@@ -65,9 +70,7 @@ def number_rows(order_by: Sequence[str], column: str, *, start: int = 1) -> Call
     def transform(df: DataFrame) -> DataFrame:
         order = [F.col(c).asc_nulls_first() for c in order_by]
         ranged = df.repartitionByRange(*order).withColumn(_PARTITION, F.spark_partition_id())
-        local = ranged.withColumn(
-            _LOCAL_NUMBER, F.row_number().over(Window.partitionBy(_PARTITION).orderBy(*order))
-        )
+        local = ranged.withColumn(_LOCAL_NUMBER, F.row_number().over(Window.partitionBy(_PARTITION).orderBy(*order)))
         sizes = ranged.groupBy(_PARTITION).agg(F.count(F.lit(1)).alias(_PARTITION_SIZE))
         earlier = sizes.select(F.col(_PARTITION).alias("_earlier"), F.col(_PARTITION_SIZE).alias("_earlier_size"))
         offsets = (
