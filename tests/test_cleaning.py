@@ -314,6 +314,7 @@ BUDGET_CASES = {
         _budget("scenario-4", scenario=" budget q1 "),
         _budget("scenario-5", scenario="FORECAST"),
     ],
+    "reserved": [_budget("reserved-1", scenario=" actual ")],
     "corrupt": [
         _budget("corrupt-1", budget_amount=None, scenario=None, corrupt_record="2025-01,corrupt-1,4000"),
         _budget("corrupt-2", corrupt_record=None),
@@ -402,6 +403,17 @@ def test_validate_source_scenario_defaults_to_budget_and_is_title_cased(spark, v
         "department_code string, scenario string",
     )
     assert_df_equality(actual, expected, ignore_nullable=True)
+
+
+def test_validate_source_quarantines_the_reserved_actual_scenario(spark, validated_budget):
+    reason = "scenario 'Actual' is reserved (reserved: Actual)"
+    _assert_outcomes(
+        spark,
+        validated_budget,
+        "reserved",
+        "department_code",
+        [("reserved-1", reason, ["scenario is reserved"], "quarantined")],
+    )
 
 
 def test_validate_source_quarantines_a_malformed_csv_row(spark, validated_budget):

@@ -274,6 +274,11 @@ def test_contract_file_that_is_not_json(tmp_path):
             "got precision 12, scale 13",
         ),
         (_column_with(2, default=0), "payroll.salary: 'default' must be a string; got 0"),
+        (_column_with(2, reserved="X"), "payroll.salary: 'reserved' must be a list of non-empty strings; got 'X'"),
+        (
+            _column_with(2, default="X", reserved=["X"]),
+            "payroll.salary: the default 'X' is one of the reserved values",
+        ),
         (
             _contract_with(columns=[*GOOD_CONTRACT["columns"], {"name": "SALARY"}]),
             "source contract 'payroll' declares column(s) twice: salary",

@@ -135,6 +135,11 @@ def column_rules(spec: ColumnSpec, text: Column, value: Column) -> list[Reason]:
     def invalid(what: str) -> Column:
         return F.when(text.isNotNull() & value.isNull(), F.concat(F.lit(f"{name} "), excerpt(text), F.lit(what)))
 
+    if spec.reserved:
+        listed = ", ".join(spec.reserved)
+        is_reserved = text.isin(list(spec.reserved))
+        message = F.concat(F.lit(f"{name} "), excerpt(text), F.lit(f" is reserved (reserved: {listed})"))
+        rules.append((f"{name} is reserved", F.when(is_reserved, message)))
     accepted = ", ".join(spec.formats)
     if spec.type in ("date", "month", "timestamp"):
         rules.append((f"{name} is not a valid {spec.type}", invalid(f" is not a valid {spec.type} (accepted: {accepted})")))

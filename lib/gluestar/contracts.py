@@ -138,6 +138,9 @@ class ColumnSpec:
         Plausible range for ``date`` and ``month`` columns; values outside are invalid.
     default : str or None
         Value used when the field is empty.
+    reserved : tuple of str
+        Values (compared after cleaning) a row may not carry, e.g. the scenario ``Actual``, which
+        names the actual transactions and may not be a budget scenario.
     precision, scale : int
         Decimal type of ``amount`` columns.
     """
@@ -150,6 +153,7 @@ class ColumnSpec:
     min: dt.date | None = None
     max: dt.date | None = None
     default: str | None = None
+    reserved: tuple[str, ...] = ()
     precision: int = 18
     scale: int = 2
 
@@ -179,6 +183,11 @@ class ColumnSpec:
         default = data.get("default")
         if default is not None and not isinstance(default, str):
             raise ConfigurationError(f"{what}: 'default' must be a string; got {default!r}")
+        reserved = data.get("reserved", [])
+        if not isinstance(reserved, list) or not all(isinstance(r, str) and r for r in reserved):
+            raise ConfigurationError(f"{what}: 'reserved' must be a list of non-empty strings; got {reserved!r}")
+        if default is not None and default in reserved:
+            raise ConfigurationError(f"{what}: the default {default!r} is one of the reserved values")
         return cls(
             name=name.lower(),
             type=col_type,
@@ -188,6 +197,7 @@ class ColumnSpec:
             min=_parse_date(data.get("min"), f"{what}: 'min'"),
             max=_parse_date(data.get("max"), f"{what}: 'max'"),
             default=default,
+            reserved=tuple(reserved),
             precision=precision,
             scale=scale,
         )

@@ -46,8 +46,9 @@ def number_rows(order_by: Sequence[str], column: str, *, start: int = 1) -> Call
 
     The local numbers and the partition sizes are computed from one range partitioning, which
     Spark shares between the two through exchange reuse (``spark.sql.exchange.reuse``, on by
-    default). With reuse off, a large input is range-partitioned twice from two different samples
-    and numbers can repeat or skip.
+    default, and pinned by :data:`gluestar.glue.SESSION_SETTINGS`). With reuse off, a large input is
+    range-partitioned twice from two different samples and numbers can repeat or skip; the quality
+    gate's key-uniqueness checks stop such a run before it publishes.
 
     Parameters
     ----------
