@@ -142,7 +142,9 @@ def column_rules(spec: ColumnSpec, text: Column, value: Column) -> list[Reason]:
         rules.append((f"{name} is reserved", F.when(is_reserved, message)))
     accepted = ", ".join(spec.formats)
     if spec.type in ("date", "month", "timestamp"):
-        rules.append((f"{name} is not a valid {spec.type}", invalid(f" is not a valid {spec.type} (accepted: {accepted})")))
+        rules.append(
+            (f"{name} is not a valid {spec.type}", invalid(f" is not a valid {spec.type} (accepted: {accepted})"))
+        )
         range_reason = _range_reason(name, value, text, spec)
         if range_reason is not None:
             rules.append((f"{name} is out of range", range_reason))
@@ -193,17 +195,11 @@ def validate_source(contract: SourceContract) -> Callable[[DataFrame], DataFrame
     def transform(df: DataFrame) -> DataFrame:
         missing = [c for c in contract.column_names if c not in df.columns]
         if missing:
-            raise SchemaContractError(
-                f"source {contract.name!r} is missing column(s): {', '.join(missing)}"
-            )
+            raise SchemaContractError(f"source {contract.name!r} is missing column(s): {', '.join(missing)}")
         text_of = {c: f"__text_{c}" for c in contract.column_names}
         value_of = {c: f"__value_{c}" for c in contract.column_names}
-        source_file = (
-            F.col(SOURCE_FILE_COLUMN) if SOURCE_FILE_COLUMN in df.columns else F.lit(None).cast("string")
-        )
-        corrupt = (
-            F.col(CORRUPT_RECORD_COLUMN) if CORRUPT_RECORD_COLUMN in df.columns else F.lit(None).cast("string")
-        )
+        source_file = F.col(SOURCE_FILE_COLUMN) if SOURCE_FILE_COLUMN in df.columns else F.lit(None).cast("string")
+        corrupt = F.col(CORRUPT_RECORD_COLUMN) if CORRUPT_RECORD_COLUMN in df.columns else F.lit(None).cast("string")
         # Three projections (text, typed values, rules) so each parse is computed once: Spark does
         # not collapse projections that would duplicate a costly expression.
         texts = df.select(
@@ -230,9 +226,7 @@ def validate_source(contract: SourceContract) -> Callable[[DataFrame], DataFrame
             rules.alias(REJECT_RULES_COLUMN),
         ).withColumn(
             STATUS_COLUMN,
-            F.when(F.col(REJECT_REASON_COLUMN).isNull(), F.lit(STATUS_ACCEPTED)).otherwise(
-                F.lit(STATUS_QUARANTINED)
-            ),
+            F.when(F.col(REJECT_REASON_COLUMN).isNull(), F.lit(STATUS_ACCEPTED)).otherwise(F.lit(STATUS_QUARANTINED)),
         )
 
     return transform

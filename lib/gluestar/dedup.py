@@ -94,7 +94,14 @@ def resolve_duplicates(
     compared = [c for c in columns if c not in keys and c != version]
 
     def transform(df: DataFrame) -> DataFrame:
-        needed = [*keys, *columns, *([version] if version else []), STATUS_COLUMN, REJECT_REASON_COLUMN, REJECT_RULES_COLUMN]
+        needed = [
+            *keys,
+            *columns,
+            *([version] if version else []),
+            STATUS_COLUMN,
+            REJECT_REASON_COLUMN,
+            REJECT_RULES_COLUMN,
+        ]
         missing = sorted({c for c in needed if c not in df.columns})
         if missing:
             raise SchemaContractError(f"resolve_duplicates: missing column(s): {', '.join(missing)}")
@@ -115,9 +122,9 @@ def resolve_duplicates(
             .withColumn(_IS_DUPLICATE, same_as_previous)
             .withColumn(_IS_LATEST, is_latest)
         )
-        distinct_latest = F.sum(
-            F.when(F.col(_IS_LATEST) & ~F.col(_IS_DUPLICATE), F.lit(1)).otherwise(F.lit(0))
-        ).over(by_key)
+        distinct_latest = F.sum(F.when(F.col(_IS_LATEST) & ~F.col(_IS_DUPLICATE), F.lit(1)).otherwise(F.lit(0))).over(
+            by_key
+        )
         candidate = F.col(_CANDIDATE)
         resolved_status = (
             F.when(~candidate, F.col(STATUS_COLUMN))

@@ -47,7 +47,8 @@ def lookup_key(
 
     Examples
     --------
-    >>> dim = spark.createDataFrame([(3, "4000", "Revenue")], "account_key int, account_number string, account_type string")
+    >>> dim = spark.createDataFrame(
+    ...     [(3, "4000", "Revenue")], "account_key int, account_number string, account_type string")
     >>> facts = spark.createDataFrame([("4000",)], "account_number string")
     >>> row = facts.transform(lookup_key(dim, "account_key", {"account_number": "account_number"},
     ...     attributes={"account_type": "account_type"})).first()
@@ -73,9 +74,9 @@ def lookup_key(
             clause = F.col(fact_col) == F.col(aliases[dim_col])
             condition = clause if condition is None else condition & clause
         joined = facts.join(F.broadcast(members), on=condition, how="left")
-        return joined.withColumn(
-            key, F.coalesce(F.col(f"_dim_{key}"), F.lit(UNKNOWN_KEY)).cast("int")
-        ).drop(f"_dim_{key}", *aliases.values())
+        return joined.withColumn(key, F.coalesce(F.col(f"_dim_{key}"), F.lit(UNKNOWN_KEY)).cast("int")).drop(
+            f"_dim_{key}", *aliases.values()
+        )
 
     return transform
 

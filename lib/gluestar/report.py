@@ -121,11 +121,18 @@ def count_source(source: str, classified: DataFrame, *, conflict_reason: str) ->
                 (status == F.lit(STATUS_QUARANTINED)) & (F.col(REJECT_REASON_COLUMN) == F.lit(conflict_reason))
             ).alias("conflicts"),
         ).first(),
-        classified.select(rules.alias("rule")).groupBy("rule").count().orderBy(F.desc("count"), "rule").take(_MAX_RULES),
+        classified.select(rules.alias("rule"))
+        .groupBy("rule")
+        .count()
+        .orderBy(F.desc("count"), "rule")
+        .take(_MAX_RULES),
     )
     return SourceCounts(
         source=source,
-        **{name: int(totals[name] or 0) for name in ("rows_read", "accepted", "quarantined", "exact_duplicates", "superseded", "conflicts")},
+        **{
+            name: int(totals[name] or 0)
+            for name in ("rows_read", "accepted", "quarantined", "exact_duplicates", "superseded", "conflicts")
+        },
         rejected_by_rule={row["rule"]: int(row["count"]) for row in by_rule},
     )
 
@@ -163,7 +170,7 @@ class RunReport:
         """The report as plain data (what ``to_json`` writes)."""
         data = asdict(self)
         data["reconciles"] = self.reconciles
-        for counts, source in zip(data["sources"], self.sources):
+        for counts, source in zip(data["sources"], self.sources, strict=True):
             counts["duplicates_removed"] = source.duplicates_removed
             counts["reconciles"] = source.reconciles
         return data
@@ -230,11 +237,10 @@ class RunReport:
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
 
     def line(cells: tuple[str, ...]) -> str:
-        return "  " + "  ".join(
-            cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in enumerate(zip(cells, widths))
-        )
+        padded = enumerate(zip(cells, widths, strict=True))
+        return "  " + "  ".join(cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in padded)
 
     return [line(header), "  " + "  ".join("-" * w for w in widths), *[line(r) for r in rows]]

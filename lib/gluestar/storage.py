@@ -55,13 +55,13 @@ def join_path(base: str, *parts: str) -> str:
 
 
 def _jvm(spark: SparkSession) -> Any:
-    return spark.sparkContext._jvm  # noqa: SLF001 - the Hadoop FS API is only reachable through py4j
+    return spark.sparkContext._jvm
 
 
 def _fs_path(spark: SparkSession, path: str) -> tuple[Any, Any]:
     jvm = _jvm(spark)
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    conf = spark.sparkContext._jsc.hadoopConfiguration()  # noqa: SLF001
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
     return hadoop_path.getFileSystem(conf), hadoop_path
 
 

@@ -73,9 +73,7 @@ def is_favorable(account_type: Column, variance_amount: Column) -> Column:
     )
 
 
-def compare_to_budget(
-    budgets: DataFrame, scenarios: DataFrame, *, keys: list[str]
-) -> Callable[[DataFrame], DataFrame]:
+def compare_to_budget(budgets: DataFrame, scenarios: DataFrame, *, keys: list[str]) -> Callable[[DataFrame], DataFrame]:
     """Return a transform pairing monthly actuals with the budget of every scenario.
 
     For every scenario S in ``scenarios`` the output has one row per ``keys`` value that has actuals
@@ -115,8 +113,9 @@ def compare_to_budget(
             F.broadcast(scenarios.select("scenario_name"))
         )
         paired = per_scenario.join(
-            budgets.join(F.broadcast(scenarios.select("scenario_name")), on="scenario_name", how="left_semi")
-            .select(*grain, "budget_amount"),
+            budgets.join(F.broadcast(scenarios.select("scenario_name")), on="scenario_name", how="left_semi").select(
+                *grain, "budget_amount"
+            ),
             on=grain,
             how="full_outer",
         )

@@ -190,7 +190,9 @@ def build_facts(
         LOAD_TIMESTAMP_COLUMN: F.lit(run.load_timestamp.strftime("%Y-%m-%d %H:%M:%S.%f")).cast("timestamp"),
     }
     gl = (
-        transactions.select("transaction_id", "transaction_date", "department_code", "account_number", "amount", "last_modified")
+        transactions.select(
+            "transaction_id", "transaction_date", "department_code", "account_number", "amount", "last_modified"
+        )
         .transform(department)
         .transform(account)
         .withColumn("date_key", date_key(F.col("transaction_date")))
@@ -241,7 +243,11 @@ def _classify(spark: SparkSession, raw_path: str, contract: SourceContract) -> t
             conflict_reason=contract.conflict_reason,
         )
     )
-    findings = {"files": list(read.files), "unknown_columns": read.unknown_columns, "missing_optional": read.missing_optional}
+    findings = {
+        "files": list(read.files),
+        "unknown_columns": read.unknown_columns,
+        "missing_optional": read.missing_optional,
+    }
     return classified.persist(StorageLevel.MEMORY_AND_DISK), findings
 
 
@@ -309,7 +315,7 @@ def _save_metrics(spark: SparkSession, root: str, metrics: RunMetrics, report: R
     """Append the run's metrics to the history; the run is published already, so a failure only warns."""
     try:
         _metrics_repository(spark, root).save(metrics)
-    except Exception as exc:  # noqa: BLE001 - the tables are published; losing one history point is not fatal
+    except Exception as exc:
         log.warning("could not save the quality metrics of run %s: %s", metrics.run_id, exc)
         report.messages.append(f"warning: the quality metrics of this run were not saved to the history: {exc}")
 
@@ -384,7 +390,11 @@ def run_finance(
         PIPELINE,
         run_id,
         started_at=started.isoformat(timespec="seconds"),
-        options={"raw_path": raw_path, "processed_path": processed_path, "fiscal_year_start_month": fiscal_year_start_month},
+        options={
+            "raw_path": raw_path,
+            "processed_path": processed_path,
+            "fiscal_year_start_month": fiscal_year_start_month,
+        },
     )
     contracts = {name: load_source_contract(PIPELINE, name, directory=schemas_dir) for name in FINANCE_SOURCES}
     star = load_star_schema(PIPELINE, directory=schemas_dir)
