@@ -241,6 +241,7 @@ class SparkStorage:
         """Distinct values of one column over Parquet files (a small Spark job)."""
         if not files:
             return set()
+        # Collects one row per distinct value (the run ids of a table's files: a handful), never data rows.
         rows = self._spark.read.parquet(*files).select(column).distinct().collect()
         return {row[0] for row in rows}
 
