@@ -8,6 +8,7 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
+from gluestar.cleaning import validate_source
 from gluestar.contracts import load_source_contract
 from gluestar.exceptions import SchemaContractError, SourceFileError
 from gluestar.sources import normalise_header, read_csv_source
@@ -156,3 +157,17 @@ def test_read_csv_source_of_a_header_only_file_has_no_rows(spark, tmp_path):
 )
 def test_normalise_header(name, expected):
     assert normalise_header(name) == expected
+
+
+def test_a_file_that_is_not_utf8_is_quarantined_not_silently_altered(spark, tmp_path):
+    path = tmp_path / "budget_latin1.csv"
+    path.write_bytes(
+        "budget_month,department_code,account_number,budget_amount,scenario\n2025-01,CAFÉ,4000,10,\n".encode("latin-1")
+    )
+    read = read_csv_source(spark, [str(path)], BUDGET)
+    row = read.frame.transform(validate_source(BUDGET)).select("reject_reason", "reject_rules", "_status").first()
+    assert (row.reject_reason, row.reject_rules, row._status) == (
+        "department_code 'CAF\ufffd' holds bytes that are not valid UTF-8",
+        ["department_code is not valid UTF-8"],
+        "quarantined",
+    )

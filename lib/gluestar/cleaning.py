@@ -48,11 +48,14 @@ from gluestar.constants import (
 from gluestar.contracts import ColumnSpec, SourceContract
 from gluestar.exceptions import SchemaContractError
 
-__all__ = ["validate_source", "clean_text", "typed_value", "column_rules", "MALFORMED_ROW_REASON"]
+__all__ = ["validate_source", "clean_text", "typed_value", "column_rules", "encoding_rule", "MALFORMED_ROW_REASON"]
 
 #: Reason given to a CSV line that does not split into the header's number of fields.
 MALFORMED_ROW_REASON = "malformed CSV row: wrong number of fields"
 
+
+#: What a decoder puts in place of bytes that are not valid in the file's encoding.
+_REPLACEMENT_CHARACTER = "\ufffd"
 
 Reason = tuple[str, Column]
 """A broken rule: its stable label (for counting) and its message column (null when the rule holds)."""
@@ -110,6 +113,23 @@ def typed_value(spec: ColumnSpec, text: Column) -> Column:
     if spec.type == "amount":
         return parse_amount(text, spec.precision, spec.scale)
     raise SchemaContractError(f"column {spec.name!r} has unsupported type {spec.type!r}")
+
+
+def encoding_rule(name: str, text: Column, encoding: str) -> Reason:
+    """The rule that a value decoded cleanly: no U+FFFD, which the CSV reader puts for undecodable bytes.
+
+    A Latin-1 file read as UTF-8 would otherwise flow on with ``'caf\ufffd'`` in place of ``'café'``:
+    a silent corruption. The row is quarantined instead, naming the column and the file's encoding.
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("caf\ufffd",)], "t string")
+    >>> label, message = encoding_rule("account_name", F.col("t"), "UTF-8")
+    >>> label, df.select(message.alias("m")).first().m
+    ('account_name is not valid UTF-8', "account_name 'caf\ufffd' holds bytes that are not valid UTF-8")
+    """
+    message = F.concat(F.lit(f"{name} "), excerpt(text), F.lit(f" holds bytes that are not valid {encoding}"))
+    return f"{name} is not valid {encoding}", F.when(text.contains(_REPLACEMENT_CHARACTER), message)
 
 
 def column_rules(spec: ColumnSpec, text: Column, value: Column) -> list[Reason]:
@@ -215,6 +235,7 @@ def validate_source(contract: SourceContract) -> Callable[[DataFrame], DataFrame
             (MALFORMED_ROW_REASON, F.when(F.col(CORRUPT_RECORD_COLUMN).isNotNull(), F.lit(MALFORMED_ROW_REASON)))
         ]
         for spec in contract.columns:
+            reasons.append(encoding_rule(spec.name, F.col(text_of[spec.name]), contract.format.encoding))
             reasons.extend(column_rules(spec, F.col(text_of[spec.name]), F.col(value_of[spec.name])))
         reason = join_reasons([message for _, message in reasons])
         rules = F.array_compact(F.array(*[F.when(m.isNotNull(), F.lit(label)) for label, m in reasons]))

@@ -96,12 +96,24 @@ class FinanceRun:
 
 
 @contextmanager
-def _stage(report: RunReport, name: str) -> Iterator[None]:
-    """Time a pipeline stage into the report (seconds, cumulative per name)."""
+def _stage(spark: SparkSession, report: RunReport, name: str) -> Iterator[None]:
+    """Time a pipeline stage into the report (seconds, cumulative per name).
+
+    The Spark jobs the stage starts carry the job group ``gluestar:<name>`` and the description
+    ``<name>`` (in the Spark UI and the event log, which ``data/bench_finance.py`` reads); the
+    previous values of both local properties are restored on exit.
+    """
+    context = spark.sparkContext
+    labels = {"spark.jobGroup.id": f"gluestar:{name}", "spark.job.description": name}
+    previous = {key: context.getLocalProperty(key) for key in labels}
+    for key, value in labels.items():
+        context.setLocalProperty(key, value)
     began = time.perf_counter()
     try:
         yield
     finally:
+        for key, value in previous.items():
+            context.setLocalProperty(key, value)  # None removes the property
         elapsed = time.perf_counter() - began
         report.stage_seconds[name] = round(report.stage_seconds.get(name, 0.0) + elapsed, 3)
         log.info("stage %s took %.1f s", name, elapsed)
@@ -404,7 +416,7 @@ def run_finance(
     classified: dict[str, DataFrame] = {}
     try:
         for name, contract in contracts.items():
-            with _stage(report, "read_validate_dedup"):
+            with _stage(spark, report, "read_validate_dedup"):
                 frame, findings = _classify(spark, raw_path, contract)
                 classified[name] = frame
                 counts = count_source(name, frame, conflict_reason=contract.conflict_reason)
@@ -412,7 +424,7 @@ def run_finance(
             counts.unknown_columns = findings["unknown_columns"]
             counts.missing_optional_columns = findings["missing_optional"]
             report.sources.append(counts)
-            with _stage(report, "quarantine"):
+            with _stage(spark, report, "quarantine"):
                 _write_quarantine(frame, contract, root, run_id)
             log.info("%s: %s rows read, %s accepted", name, counts.rows_read, counts.accepted)
         for counts in report.sources:
@@ -426,7 +438,7 @@ def run_finance(
             F.col("scenario").alias("scenario_name"),
             "budget_amount",
         )
-        with _stage(report, "dimensions"):
+        with _stage(spark, report, "dimensions"):
             existing = {
                 spec.name: read_table(spark, join_path(root, spec.name), spec)
                 for spec in star.tables
@@ -440,15 +452,15 @@ def run_finance(
                 spec = star.table(name)
                 write_table(frame.coalesce(1), join_path(staging, name), spec)
                 staged_dimensions[name] = read_table(spark, join_path(staging, name), spec)
-        with _stage(report, "facts"):
+        with _stage(spark, report, "facts"):
             facts = build_facts(transactions, budgets, staged_dimensions, star, run)
             for name, frame in facts.items():
                 write_table(frame, join_path(staging, name), star.table(name))
-        with _stage(report, "quality"):
+        with _stage(spark, report, "quality"):
             quality = _quality_gate(
                 spark, root, staging, star, checks, run_id=run_id, engine=quality_engine, report=report
             )
-        with _stage(report, "publish"):
+        with _stage(spark, report, "publish"):
             for spec in star.tables:
                 report.tables[spec.name] = _row_count(spark, quality, spec, join_path(staging, spec.name))
                 if spec.partition_by:
