@@ -20,7 +20,7 @@ SPARK_SUBMIT := $(SPARK_ENV) $(abspath $(VENV))/bin/spark-submit --master '$(MAS
 	--conf spark.ui.showConsoleProgress=false --conf spark.sql.shuffle.partitions=8 \
 	--driver-java-options '-Dlog4j2.configurationFile=file:$(abspath jobs/log4j2-local.properties)'
 
-.PHONY: help venv run test test-fast wheel lint clean data
+.PHONY: help venv run test test-fast wheel lint clean data bench
 
 help:
 	@echo "make run    - run the finance job on the bundled sample (output in $(OUT)), load it into a local PostgreSQL"
@@ -28,6 +28,7 @@ help:
 	@echo "make wheel  - build $(WHEEL)"
 	@echo "make lint   - ruff over the code"
 	@echo "make data ROWS=n - generate a large GL extract in $(DATA_OUT)"
+	@echo "make bench [ROWS=n[,m..]] - benchmark the finance job (default sizes $(BENCH_ROWS)); results in $(BENCH_OUT)"
 	@echo "make run-load [RUN_ID=..] - load a finished run into the local PostgreSQL again"
 	@echo "make pg-start / pg-stop - start or stop the local PostgreSQL in $(PG_DIR)"
 	@echo "make clean  - stop the local PostgreSQL, remove build output, outputs and the virtualenv"
@@ -115,6 +116,18 @@ lint: $(STAMP)
 
 data: $(STAMP)
 	$(PY) data/generate_finance.py --rows $(ROWS) --out $(DATA_OUT)
+
+# `make bench`: generate extracts and time the finance job (spark-submit, local[2], driver 4g) at each
+# size, twice (the second run finds the keys), with per-stage Spark metrics and the peak memory of the
+# process tree. `make bench ROWS=10000000` (or a comma-separated list) picks the sizes; without ROWS on
+# the command line BENCH_ROWS applies. BENCH_ARGS passes more options, e.g. BENCH_ARGS=--load.
+BENCH_ROWS ?= 1000000,10000000
+BENCH_OUT ?= output/bench
+BENCH_ARGS ?=
+BENCH_SIZES = $(if $(filter command line environment,$(origin ROWS)),$(ROWS),$(BENCH_ROWS))
+
+bench: $(WHEEL)
+	$(PY) data/bench_finance.py --rows $(BENCH_SIZES) --wheel $(WHEEL) --out $(BENCH_OUT) $(BENCH_ARGS)
 
 clean:
 	-@[ -x $(PY) ] && $(LOCAL_PG) stop --dir $(PG_DIR) 2>/dev/null || true
