@@ -25,6 +25,7 @@ from typing import Any, Literal, get_args
 from pyspark.sql import types as T
 
 from gluestar.exceptions import ConfigurationError
+from gluestar.options import check_choice
 from gluestar.packaged import read_packaged_json
 
 __all__ = [
@@ -61,12 +62,6 @@ _SIMPLE_TYPES: dict[str, T.DataType] = {
     "date": T.DateType(),
     "timestamp": T.TimestampType(),
 }
-
-
-def _choice(value: Any, allowed: tuple[str, ...], what: str) -> Any:
-    if value not in allowed:
-        raise ConfigurationError(f"{what} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}")
-    return value
 
 
 def _parse_date(value: str | None, what: str) -> dt.date | None:
@@ -164,10 +159,10 @@ class ColumnSpec:
         if not isinstance(name, str) or not name:
             raise ConfigurationError(f"{source}: every column needs a non-empty 'name'")
         what = f"{source}.{name}"
-        col_type = _choice(data.get("type", "string"), get_args(ColumnType), f"{what}: 'type'")
+        col_type = check_choice(data.get("type", "string"), get_args(ColumnType), f"{what}: 'type'")
         case = data.get("case")
         if case is not None:
-            _choice(case, get_args(Case), f"{what}: 'case'")
+            check_choice(case, get_args(Case), f"{what}: 'case'")
         formats = data.get("formats", [])
         if not isinstance(formats, list) or not all(isinstance(f, str) and f for f in formats):
             raise ConfigurationError(f"{what}: 'formats' must be a list of datetime patterns; got {formats!r}")
@@ -217,7 +212,7 @@ class CsvFormat:
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> CsvFormat:
         """Build the format from its JSON object."""
-        _choice(data.get("type", "csv"), ("csv",), f"{source}: format 'type'")
+        check_choice(data.get("type", "csv"), ("csv",), f"{source}: format 'type'")
         return cls(
             header=bool(data.get("header", True)),
             delimiter=str(data.get("delimiter", ",")),
@@ -328,7 +323,7 @@ class TableSpec:
     def from_dict(cls, data: dict[str, Any]) -> TableSpec:
         """Build a table spec from its JSON object."""
         name = data["name"]
-        kind = _choice(data.get("kind"), get_args(TableKind), f"table {name!r}: 'kind'")
+        kind = check_choice(data.get("kind"), get_args(TableKind), f"table {name!r}: 'kind'")
         columns = tuple(
             TableColumn(c["name"], c["type"], bool(c.get("nullable", True)), c.get("length")) for c in data["columns"]
         )

@@ -49,6 +49,7 @@ from typing import Any, ClassVar, Literal, get_args
 
 from gluestar.contracts import StarSchema
 from gluestar.exceptions import ConfigurationError
+from gluestar.options import check_choice
 from gluestar.packaged import read_packaged_json
 
 __all__ = [
@@ -105,11 +106,6 @@ _SCHEMAS_PACKAGE = "gluestar.schemas"
 CHECKS_FILE = "checks.json"
 
 
-def _choice(value: Any, allowed: tuple[str, ...], what: str) -> None:
-    if value not in allowed:
-        raise ConfigurationError(f"{what} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}")
-
-
 def _columns(value: Any, what: str) -> tuple[str, ...]:
     if isinstance(value, str) or not value or not all(isinstance(c, str) and c for c in value):
         raise ConfigurationError(f"{what} must be a non-empty list of column names; got {value!r}")
@@ -151,7 +147,7 @@ class QualityCheck:
     def __post_init__(self) -> None:
         if not isinstance(self.table, str) or not self.table:
             raise ConfigurationError(f"a {self.kind} check needs a non-empty 'table'")
-        _choice(self.severity, get_args(Severity), f"{self.table}: check {self.name!r}: 'severity'")
+        check_choice(self.severity, get_args(Severity), f"{self.table}: check {self.name!r}: 'severity'")
         self._validate()
         if not self.name:
             object.__setattr__(self, "name", f"{self.table}: {self._default_name()}")
@@ -457,7 +453,7 @@ class AggregateOf:
 
     def validate(self, what: str) -> None:
         """Raise ConfigurationError when the aggregate is not ``sum`` of a column or ``count``."""
-        _choice(self.aggregate, get_args(Aggregate), f"{what} 'aggregate'")
+        check_choice(self.aggregate, get_args(Aggregate), f"{what} 'aggregate'")
         if self.aggregate == "sum" and not self.column:
             raise ConfigurationError(f"{what}: a sum needs a 'column'")
 
@@ -554,8 +550,8 @@ class Anomaly(QualityCheck):
 
     def _validate(self) -> None:
         what = f"{self.table}: anomaly"
-        _choice(self.metric, get_args(AnomalyMetric), f"{what} 'metric'")
-        _choice(self.strategy, get_args(AnomalyStrategy), f"{what} 'strategy'")
+        check_choice(self.metric, get_args(AnomalyMetric), f"{what} 'metric'")
+        check_choice(self.strategy, get_args(AnomalyStrategy), f"{what} 'strategy'")
         if (self.metric == "row_count") != (self.column is None):
             raise ConfigurationError(
                 f"{what}: metric {self.metric!r} "
@@ -617,7 +613,7 @@ def _from_dict(table: str, data: Mapping[str, Any]) -> QualityCheck:
     if not isinstance(data, Mapping):
         raise ConfigurationError(f"{table}: every check must be a JSON object; got {data!r}")
     kind = data.get("kind")
-    _choice(kind, tuple(CHECK_CLASSES), f"{table}: check {data.get('name', '')!r}: 'kind'")
+    check_choice(kind, tuple(CHECK_CLASSES), f"{table}: check {data.get('name', '')!r}: 'kind'")
     cls = CHECK_CLASSES[kind]
     allowed = {f.name for f in fields(cls) if f.init and f.name != "table"}
     unknown = sorted(set(data) - allowed - {"kind"})

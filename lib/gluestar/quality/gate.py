@@ -34,6 +34,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from gluestar.exceptions import ConfigurationError
+from gluestar.options import check_choice
 from gluestar.quality.anomaly import anomaly_metric, evaluate_anomaly
 from gluestar.quality.checks import (
     Anomaly,
@@ -79,9 +80,7 @@ def check_engine(engine: str) -> Engine:
     ...
     gluestar.exceptions.ConfigurationError: quality engine must be one of 'auto', 'native', 'deequ'; got 'spark'
     """
-    if engine not in ENGINES:
-        raise ConfigurationError(f"quality engine must be one of {', '.join(repr(e) for e in ENGINES)}; got {engine!r}")
-    return engine  # type: ignore[return-value]
+    return check_choice(engine, ENGINES, "quality engine")  # type: ignore[return-value]
 
 
 def choose_engine(spark: SparkSession, engine: str = "auto") -> Literal["native", "deequ"]:

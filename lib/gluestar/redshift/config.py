@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
 from gluestar.exceptions import ConfigurationError
+from gluestar.options import check_choice
 from gluestar.redshift.executors import DataApiExecutor, DbApiExecutor, Executor, PostgresExecutor
 from gluestar.redshift.files import Storage, storage_for
 from gluestar.redshift.loader import LoadReport, latest_run_id, load_run
@@ -93,10 +94,7 @@ class LoadConfig:
     pg_database: str | None = None
 
     def __post_init__(self) -> None:
-        if self.executor not in EXECUTORS:
-            raise ConfigurationError(
-                f"--REDSHIFT_EXECUTOR must be one of {', '.join(repr(e) for e in EXECUTORS)}; got {self.executor!r}"
-            )
+        check_choice(self.executor, EXECUTORS, "--REDSHIFT_EXECUTOR")
         quote_ident(self.schema)
         missing: list[str] = []
         if self.executor in ("connector", "data_api"):

@@ -23,6 +23,7 @@ from typing import Any, Final, Literal, get_args
 
 from gluestar.contracts import StarSchema, TableColumn, TableSpec
 from gluestar.exceptions import ConfigurationError
+from gluestar.options import check_choice
 from gluestar.packaged import read_packaged_text
 from gluestar.redshift.sql import Statement, quote_ident, split_statements
 
@@ -109,10 +110,7 @@ def ddl_statements(
     >>> [s.sql for s in ddl_statements("finance", schema="finance")][:2]
     ['CREATE SCHEMA IF NOT EXISTS "finance"', 'SET search_path TO "finance"']
     """
-    if dialect not in get_args(Dialect):
-        raise ConfigurationError(
-            f"dialect must be one of {', '.join(repr(d) for d in get_args(Dialect))}; got {dialect!r}"
-        )
+    check_choice(dialect, get_args(Dialect), "dialect")
     quoted = quote_ident(schema)
     statements = [
         Statement("create the schema", f"CREATE SCHEMA IF NOT EXISTS {quoted}"),
