@@ -50,7 +50,7 @@ from gluestar.keys import assign_surrogate_keys, number_rows
 from gluestar.pipelines.finance import run_finance
 from gluestar.quality import MetricsRepository, QualityReport, load_checks, run_quality_gate
 from gluestar.redshift import REDSHIFT_JOB_ARGUMENTS, LoadReport, load_run, load_run_from_args
-from gluestar.report import RunReport, SourceCounts, count_source
+from gluestar.report import RunReport, SourceCounts, attach_report, check_source, count_source, report_of
 from gluestar.sources import read_csv_source
 from gluestar.variance import compare_to_budget, is_favorable, variance, variance_pct
 
@@ -92,6 +92,9 @@ __all__ = [
     "is_favorable",
     "read_csv_source",
     "count_source",
+    "check_source",
+    "attach_report",
+    "report_of",
     "RunReport",
     "SourceCounts",
     "run_finance",

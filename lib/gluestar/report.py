@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -33,9 +34,10 @@ from gluestar.constants import (
     STATUS_QUARANTINED,
     STATUS_SUPERSEDED,
 )
+from gluestar.exceptions import DataQualityError
 from gluestar.quality.results import render_summary
 
-__all__ = ["SourceCounts", "RunReport", "count_source"]
+__all__ = ["SourceCounts", "RunReport", "count_source", "check_source", "attach_report", "report_of"]
 
 #: Most distinct rejection rules listed per source in a report.
 _MAX_RULES = 50
@@ -137,6 +139,47 @@ def count_source(source: str, classified: DataFrame, *, conflict_reason: str) ->
     )
 
 
+def check_source(counts: SourceCounts, quarantine: str) -> None:
+    """Stop the run when a source that had rows has none accepted.
+
+    Raises
+    ------
+    DataQualityError
+        If every row of the source was rejected or removed as a duplicate.
+
+    Examples
+    --------
+    >>> check_source(SourceCounts("budget", rows_read=2, accepted=1, quarantined=1), "/q")
+    """
+    if counts.rows_read > 0 and counts.accepted == 0:
+        raise DataQualityError(
+            f"every one of the {counts.rows_read} {counts.source} rows was rejected or removed as a "
+            f"duplicate; nothing was published (quarantined rows are in {quarantine})"
+        )
+
+
+_REPORT_ATTRIBUTE = "gluestar_run_report"
+
+
+def attach_report(exc: BaseException, report: RunReport) -> None:
+    """Attach a failed run's report to the exception that stopped it (see :func:`report_of`)."""
+    # An exception type with __slots__ refuses the attribute: the report stays on disk only.
+    with contextlib.suppress(AttributeError):
+        setattr(exc, _REPORT_ATTRIBUTE, report)
+
+
+def report_of(exc: BaseException) -> RunReport | None:
+    """The report of the run an exception stopped (run id, ``failed_stage``, counts so far), if any.
+
+    Examples
+    --------
+    >>> report_of(ValueError("x")) is None
+    True
+    """
+    report = getattr(exc, _REPORT_ATTRIBUTE, None)
+    return report if isinstance(report, RunReport) else None
+
+
 @dataclass
 class RunReport:
     """Everything a run did, for people (``render``) and machines (``to_json``)."""
@@ -153,6 +196,7 @@ class RunReport:
     options: dict[str, Any] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     quality: dict[str, Any] = field(default_factory=dict)
+    failed_stage: str | None = None
 
     @property
     def reconciles(self) -> bool:
@@ -200,7 +244,8 @@ class RunReport:
         >>> print(report.render().splitlines()[0])
         gluestar finance run r1: succeeded
         """
-        lines = [f"gluestar {self.pipeline} run {self.run_id}: {self.status}"]
+        status = f"{self.status} in stage {self.failed_stage}" if self.failed_stage else self.status
+        lines = [f"gluestar {self.pipeline} run {self.run_id}: {status}"]
         if self.started_at:
             lines.append(f"  started {self.started_at}   finished {self.finished_at or '-'}")
         header = ("source", "read", "accepted", "quarantined", "exact dup", "superseded", "reconciles")

@@ -56,13 +56,13 @@ from gluestar.constants import (
 from gluestar.contracts import SourceContract, StarSchema, TableSpec, load_source_contract, load_star_schema
 from gluestar.dedup import resolve_duplicates
 from gluestar.dimensions import MAX_DATE, MIN_DATE, conform_dimension, conform_to, date_dimension, latest_attributes
-from gluestar.exceptions import ConfigurationError, DataQualityError
+from gluestar.exceptions import ConfigurationError
 from gluestar.facts import lookup_key, year_month_partitions
 from gluestar.glue import configure_session
 from gluestar.quality import MetricsRepository, QualityReport, RunMetrics, check_engine, load_checks, run_quality_gate
 from gluestar.quality.anomaly import history_depth
 from gluestar.quality.checks import QualityCheck, validate_checks
-from gluestar.report import RunReport, SourceCounts, count_source
+from gluestar.report import RunReport, attach_report, check_source, count_source
 from gluestar.sources import read_csv_source
 from gluestar.storage import (
     delete_path,
@@ -111,6 +111,10 @@ def _stage(spark: SparkSession, report: RunReport, name: str) -> Iterator[None]:
     began = time.perf_counter()
     try:
         yield
+    except BaseException:
+        if report.failed_stage is None:
+            report.failed_stage = name
+        raise
     finally:
         for key, value in previous.items():
             context.setLocalProperty(key, value)  # None removes the property
@@ -276,14 +280,6 @@ def _write_quarantine(classified: DataFrame, contract: SourceContract, root: str
     )
 
 
-def _check_source(counts: SourceCounts, quarantine: str) -> None:
-    if counts.rows_read > 0 and counts.accepted == 0:
-        raise DataQualityError(
-            f"every one of the {counts.rows_read} {counts.source} rows was rejected or removed as a "
-            f"duplicate; nothing was published (quarantined rows are in {quarantine})"
-        )
-
-
 #: Folder (under ``<processed_path>/finance``) of quality results and of the metrics repository.
 QUALITY_FOLDER = "_quality"
 
@@ -427,8 +423,9 @@ def run_finance(
             with _stage(spark, report, "quarantine"):
                 _write_quarantine(frame, contract, root, run_id)
             log.info("%s: %s rows read, %s accepted", name, counts.rows_read, counts.accepted)
-        for counts in report.sources:
-            _check_source(counts, join_path(root, "_quarantine", counts.source))
+        with _stage(spark, report, "quarantine"):
+            for counts in report.sources:
+                check_source(counts, join_path(root, "_quarantine", counts.source))
 
         transactions = _accepted(classified["transactions"])
         budgets = _accepted(classified["budget"]).select(
@@ -474,6 +471,7 @@ def run_finance(
     except Exception as exc:
         report.status = "failed"
         report.messages.append(f"error: {exc}")
+        attach_report(exc, report)
         delete_path(spark, staging)
         raise
     finally:
