@@ -42,7 +42,7 @@ from gluestar.constants import (
 )
 from gluestar.exceptions import SchemaContractError
 
-__all__ = ["resolve_duplicates"]
+__all__ = ["resolve_duplicates", "resolve_against_published"]
 
 _CANDIDATE = "_is_candidate"
 _IS_DUPLICATE = "_is_exact_duplicate"
@@ -56,6 +56,7 @@ def resolve_duplicates(
     columns: Sequence[str],
     version: str | None = None,
     conflict_reason: str = "conflicting rows",
+    tiebreak: str | None = None,
 ) -> Callable[[DataFrame], DataFrame]:
     """Return a transform that resolves duplicates among the accepted rows.
 
@@ -70,6 +71,10 @@ def resolve_duplicates(
         accepted row of a key is a candidate, and two different ones conflict.
     conflict_reason : str, default "conflicting rows"
         The ``reject_reason`` of rows that conflict.
+    tiebreak : str, optional
+        Column ordering rows tied at the greatest version (greatest wins), e.g. the sequence
+        number of the file a row came from. Unlike ``version`` it plays no part in deciding that
+        two rows are exact duplicates.
 
     Returns
     -------
@@ -91,13 +96,14 @@ def resolve_duplicates(
     """
     if not keys:
         raise SchemaContractError("resolve_duplicates needs at least one key column")
-    compared = [c for c in columns if c not in keys and c != version]
+    compared = [c for c in columns if c not in keys and c not in (version, tiebreak)]
+    ordering = [c for c in (version, tiebreak) if c]
 
     def transform(df: DataFrame) -> DataFrame:
         needed = [
             *keys,
             *columns,
-            *([version] if version else []),
+            *ordering,
             STATUS_COLUMN,
             REJECT_REASON_COLUMN,
             REJECT_RULES_COLUMN,
@@ -109,14 +115,15 @@ def resolve_duplicates(
         # Rows already quarantined sit in windows of their own and keep their status: one pass,
         # no filter-and-union (a filter on _status would be pushed into validation and re-run it).
         by_key = Window.partitionBy(_CANDIDATE, *keys)
-        version_order = [F.col(version).desc_nulls_last()] if version else []
+        version_order = [F.col(c).desc_nulls_last() for c in ordering]
         ordered = by_key.orderBy(*version_order, *[F.col(c).asc_nulls_first() for c in compared])
         same_as_previous = reduce(
             lambda acc, c: acc & F.lag(F.col(c)).over(ordered).eqNullSafe(F.col(c)),
             [*([version] if version else []), *compared],
             F.row_number().over(ordered) > 1,
         )
-        is_latest = F.col(version).eqNullSafe(F.max(version).over(by_key)) if version else F.lit(True)
+        rank = F.struct(*[F.col(c) for c in ordering]) if ordering else None
+        is_latest = rank.eqNullSafe(F.max(rank).over(by_key)) if rank is not None else F.lit(True)
         flagged = (
             df.withColumn(_CANDIDATE, F.col(STATUS_COLUMN) == F.lit(STATUS_ACCEPTED))
             .withColumn(_IS_DUPLICATE, same_as_previous)
@@ -145,6 +152,87 @@ def resolve_duplicates(
                 REJECT_RULES_COLUMN,
                 F.when(is_conflict, F.array(F.lit(conflict_reason))).otherwise(F.col(REJECT_RULES_COLUMN)),
             )
+            .select(*output_columns)
+        )
+
+    return transform
+
+
+_PUBLISHED = "_published_"
+
+
+def resolve_against_published(
+    published: DataFrame,
+    keys: Sequence[str],
+    *,
+    columns: Sequence[str],
+    version: str | None = None,
+    conflict_reason: str = "conflicting rows",
+) -> Callable[[DataFrame], DataFrame]:
+    """Return a transform resolving a run's accepted rows against the rows already published.
+
+    ``published`` holds one row per key: ``keys``, ``columns`` and ``version`` (when given), named
+    as in the run's rows. An accepted row whose key is published becomes
+
+    * ``exact_duplicate`` when every column of ``columns`` equals the published row's;
+    * ``superseded`` when its version is older than the published one (null is oldest);
+    * ``quarantined`` with ``conflict_reason`` when the versions tie but the rows differ (the
+      published row stays: a new truth at the same version is a flag, not a replacement);
+    * left ``accepted`` otherwise (a newer version, or any new row of a source without versions):
+      it replaces the published row.
+
+    Examples
+    --------
+    >>> run = spark.createDataFrame([("t1", 2, "accepted", None, []), ("t2", 1, "accepted", None, [])],
+    ...     "id string, v int, _status string, reject_reason string, reject_rules array<string>")
+    >>> published = spark.createDataFrame([("t1", 3), ("t2", 1)], "id string, v int")
+    >>> out = run.transform(resolve_against_published(published, ["id"], columns=["id", "v"], version="v"))
+    >>> sorted((r.id, r._status) for r in out.collect())
+    [('t1', 'superseded'), ('t2', 'exact_duplicate')]
+    """
+    compared = [c for c in columns if c not in keys]
+    carried = [*dict.fromkeys([*compared, *([version] if version else [])])]
+
+    def transform(df: DataFrame) -> DataFrame:
+        missing = sorted({c for c in (*keys, *carried, STATUS_COLUMN) if c not in df.columns})
+        missing_published = sorted({c for c in (*keys, *carried) if c not in published.columns})
+        if missing or missing_published:
+            raise SchemaContractError(
+                "resolve_against_published: missing column(s): "
+                + ", ".join([*missing, *[f"published.{c}" for c in missing_published]])
+            )
+        output_columns = df.columns
+        theirs = published.select(
+            *keys, *[F.col(c).alias(_PUBLISHED + c) for c in carried], F.lit(True).alias(_PUBLISHED)
+        )
+        joined = df.join(theirs, on=list(keys), how="left")
+        found = (F.col(STATUS_COLUMN) == F.lit(STATUS_ACCEPTED)) & F.col(_PUBLISHED).isNotNull()
+        same = reduce(lambda acc, c: acc & F.col(c).eqNullSafe(F.col(_PUBLISHED + c)), compared, F.lit(True))
+        if version:
+            mine, published_version = F.col(version), F.col(_PUBLISHED + version)
+            older = published_version.isNotNull() & (mine.isNull() | (mine < published_version))
+            tied = mine.eqNullSafe(published_version)
+        else:
+            older, tied = F.lit(False), F.lit(False)
+        conflict = found & ~same & tied
+        status = (
+            F.when(~found, F.col(STATUS_COLUMN))
+            .when(same, F.lit(STATUS_EXACT_DUPLICATE))
+            .when(older, F.lit(STATUS_SUPERSEDED))
+            .when(tied, F.lit(STATUS_QUARANTINED))
+            .otherwise(F.lit(STATUS_ACCEPTED))
+        )
+        return (
+            joined.withColumn(
+                REJECT_REASON_COLUMN, F.when(conflict, F.lit(conflict_reason)).otherwise(F.col(REJECT_REASON_COLUMN))
+            )
+            .withColumn(
+                REJECT_RULES_COLUMN,
+                F.when(conflict, F.array(F.lit(f"{conflict_reason}: differs from the published row"))).otherwise(
+                    F.col(REJECT_RULES_COLUMN)
+                ),
+            )
+            .withColumn(STATUS_COLUMN, status)
             .select(*output_columns)
         )
 

@@ -24,6 +24,7 @@ __all__ = [
     "DataQualityError",
     "PublishError",
     "RedshiftLoadError",
+    "LockError",
 ]
 
 
@@ -53,3 +54,7 @@ class PublishError(GluestarError, OSError):
 
 class RedshiftLoadError(GluestarError):
     """Loading a run into Redshift (or its PostgreSQL stand-in) failed and was rolled back."""
+
+
+class LockError(GluestarError):
+    """Another run holds the pipeline's run lock (or took it from this run)."""

@@ -197,6 +197,8 @@ class RunReport:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     quality: dict[str, Any] = field(default_factory=dict)
     failed_stage: str | None = None
+    files: dict[str, Any] = field(default_factory=dict)
+    snapshot: str | None = None
 
     @property
     def reconciles(self) -> bool:
@@ -276,6 +278,13 @@ class RunReport:
             lines += ["", *("  " + line for line in render_summary(self.quality))]
             if self.quality.get("results"):
                 lines.append(f"    results: {self.quality['results']}")
+        if self.files:
+            lines.append(
+                f"  raw files: {len(self.files.get('read', []))} read ({len(self.files.get('changed', []))} changed "
+                f"since processed), {self.files.get('skipped', 0)} already processed and skipped"
+            )
+        if self.snapshot:
+            lines.append(f"  published: {self.snapshot}")
         for message in self.messages:
             lines.append(f"  {message}")
         return "\n".join(lines)

@@ -3,10 +3,8 @@
 Everything goes through Hadoop's ``FileSystem`` API of the running Spark, so the same code works on
 local paths, HDFS and S3 (``s3://`` in Glue, ``s3a://`` elsewhere).
 
-Publishing (:func:`publish_tables`) moves a run's staged output into place table by table: an
-unpartitioned table's folder is replaced whole, a partitioned table's partitions are replaced one by
-one, and partitions the run did not write are left alone. Staging lives under a folder whose name
-starts with ``_``, which Spark, Hive, Athena and Glue crawlers treat as hidden.
+Publishing never moves data (S3 has no atomic rename): :func:`commit_text` creates the one small
+file that publishes a run, see :mod:`gluestar.snapshots`.
 
 Examples
 --------
@@ -33,9 +31,11 @@ __all__ = [
     "read_text",
     "write_text",
     "delete_path",
+    "commit_text",
+    "list_folders",
+    "file_status",
     "read_table",
     "write_table",
-    "publish_tables",
     "list_partitions",
 ]
 
@@ -125,6 +125,57 @@ def delete_path(spark: SparkSession, path: str) -> None:
         fs.delete(hpath, True)
 
 
+def commit_text(spark: SparkSession, path: str, text: str) -> None:
+    """Create a small UTF-8 file that must not exist yet, so that readers see all of it or nothing.
+
+    On a local or HDFS path the text is written under a hidden temporary name in the same folder
+    and renamed (rename refuses an existing target there). On an object store (``s3://``,
+    ``s3a://``) the single PUT is already atomic and strongly consistent; the existence check before
+    it is a guard, the run lock is what excludes a second writer.
+
+    Raises
+    ------
+    PublishError
+        If ``path`` exists already or the write fails.
+    """
+    import uuid
+
+    fs, hpath = _fs_path(spark, path)
+    if fs.exists(hpath):
+        raise PublishError(f"{path} exists already: another run published this version first")
+    scheme = str(fs.getScheme())
+    if scheme.startswith("s3"):
+        write_text(spark, path, text)
+        return
+    parent = hpath.getParent()
+    temporary = _jvm(spark).org.apache.hadoop.fs.Path(parent, f".{hpath.getName()}.{uuid.uuid4().hex}.tmp")
+    fs.mkdirs(parent)
+    stream = fs.create(temporary, False)
+    try:
+        stream.write(bytearray(text.encode("utf-8")))
+    finally:
+        stream.close()
+    if not fs.rename(temporary, hpath):
+        fs.delete(temporary, False)
+        raise PublishError(f"could not publish {path}: it appeared while this run was writing it")
+
+
+def list_folders(spark: SparkSession, folder: str) -> list[str]:
+    """Names of the visible sub-folders of ``folder``, sorted; [] when it does not exist."""
+    fs, hpath = _fs_path(spark, folder)
+    if not fs.exists(hpath):
+        return []
+    names = (str(s.getPath().getName()) for s in fs.listStatus(hpath) if s.isDirectory())
+    return sorted(n for n in names if not n.startswith(("_", ".")))
+
+
+def file_status(spark: SparkSession, path: str) -> tuple[int, int]:
+    """A file's size in bytes and its modification time in epoch milliseconds."""
+    fs, hpath = _fs_path(spark, path)
+    status = fs.getFileStatus(hpath)
+    return int(status.getLen()), int(status.getModificationTime())
+
+
 def read_table(spark: SparkSession, path: str, spec: TableSpec) -> DataFrame | None:
     """Read a published Parquet table, or return None when it has never been published."""
     if not path_exists(spark, path):
@@ -156,45 +207,3 @@ def list_partitions(spark: SparkSession, path: str, partition_by: Sequence[str])
     if not fs.exists(root):
         return []
     return sorted(_partition_dirs(fs, root, len(partition_by)))
-
-
-def _move(fs: Any, source: Any, target: Any) -> None:
-    if fs.exists(target) and not fs.delete(target, True):
-        raise PublishError(f"could not remove {target.toString()} before replacing it")
-    fs.mkdirs(target.getParent())
-    if not fs.rename(source, target):
-        raise PublishError(f"could not move {source.toString()} to {target.toString()}")
-
-
-def publish_tables(spark: SparkSession, staging_root: str, target_root: str, specs: Sequence[TableSpec]) -> None:
-    """Move staged tables into place: whole tables, or only the partitions the run wrote.
-
-    Parameters
-    ----------
-    staging_root, target_root : str
-        Folders holding one sub-folder per table.
-    specs : sequence of TableSpec
-        The tables to publish, in order.
-
-    Raises
-    ------
-    PublishError
-        If a staged table is missing or a move fails.
-    """
-    jvm = _jvm(spark)
-    for spec in specs:
-        source = join_path(staging_root, spec.name)
-        target = join_path(target_root, spec.name)
-        fs, source_path = _fs_path(spark, source)
-        if not fs.exists(source_path):
-            raise PublishError(f"staged table {spec.name} is missing at {source}")
-        target_path = jvm.org.apache.hadoop.fs.Path(target)
-        if not spec.partition_by:
-            _move(fs, source_path, target_path)
-            continue
-        for partition in list_partitions(spark, source, spec.partition_by):
-            _move(
-                fs,
-                jvm.org.apache.hadoop.fs.Path(join_path(source, partition)),
-                jvm.org.apache.hadoop.fs.Path(join_path(target, partition)),
-            )

@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from gluestar.exceptions import ConfigurationError, DataQualityError, SchemaContractError, SourceFileError
 from gluestar.pipelines.finance import run_finance
 from gluestar.report import RunReport
+from gluestar.snapshots import read_published
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "finance"
 AUDIT = ["batch_id", "load_timestamp"]
@@ -26,7 +27,7 @@ BUDGET_HEADER = "budget_month,department_code,account_number,budget_amount,scena
 
 
 def _table(spark: SparkSession, root: Path, name: str) -> DataFrame:
-    return spark.read.parquet(str(root / "finance" / name))
+    return read_published(spark, str(root), "finance", name)
 
 
 def _write(folder: Path, name: str, text: str) -> None:
@@ -102,14 +103,31 @@ def test_budget_only_department_is_an_inferred_member(spark: SparkSession, sampl
     assert leg.department_key > 0
 
 
-def test_rerun_of_the_same_extract_gives_the_same_tables(
+def test_rerun_over_processed_files_does_nothing(
     spark: SparkSession, sample_run: tuple[Path, RunReport], tmp_path: Path
 ) -> None:
     first, _ = sample_run
     second = tmp_path / "processed"
     shutil.copytree(first, second)
     report = run_finance(spark, str(SAMPLE), str(second), run_id="run-2")
+    assert (report.status, report.sources, report.snapshot) == ("succeeded", [], None)
+    assert report.files == {"read": [], "skipped": 3, "changed": []}
+    assert report.messages == [
+        "no new or changed raw files since run run-1: nothing to do, the published state is unchanged"
+    ]
+    published = sorted(p.name for p in (second / "finance" / "_published").iterdir() if not p.name.startswith("."))
+    assert published == ["0000000001.json"]
+
+
+def test_full_refresh_of_the_same_extract_gives_the_same_tables(
+    spark: SparkSession, sample_run: tuple[Path, RunReport], tmp_path: Path
+) -> None:
+    first, _ = sample_run
+    second = tmp_path / "processed"
+    shutil.copytree(first, second)
+    report = run_finance(spark, str(SAMPLE), str(second), run_id="run-2", full_refresh=True)
     assert report.reconciles
+    assert report.source("transactions").accepted == 251
     for name in ("dim_date", "dim_department", "dim_account", "dim_scenario"):
         assert_df_equality(_table(spark, second, name), _table(spark, first, name), ignore_row_order=True)
     for name in ("fact_gl_transaction", "fact_financials"):
@@ -118,13 +136,14 @@ def test_rerun_of_the_same_extract_gives_the_same_tables(
         assert_df_equality(rerun.drop(*AUDIT), _table(spark, first, name).drop(*AUDIT), ignore_row_order=True)
 
 
-def test_later_extract_keeps_keys_and_replaces_only_its_months(
+def test_later_extract_keeps_keys_and_merges_into_its_months(
     spark: SparkSession, sample_run: tuple[Path, RunReport], tmp_path: Path
 ) -> None:
     first, _ = sample_run
     out = tmp_path / "processed"
     shutil.copytree(first, out)
     departments_before = _table(spark, out, "dim_department").collect()
+    june_before = _table(spark, out, "fact_gl_transaction").filter("month = 6").count()
     raw = tmp_path / "raw"
     _write(
         raw,
@@ -153,7 +172,7 @@ def test_later_extract_keeps_keys_and_replaces_only_its_months(
         (2025, 3): 46,
         (2025, 4): 38,
         (2025, 5): 43,
-        (2025, 6): 1,
+        (2025, 6): june_before + 1,
         (2025, 7): 2,
     }
     assert report.partitions_written["fact_financials"] == ["year=2025/month=6", "year=2025/month=7"]
