@@ -13,6 +13,7 @@ from gluestar.glue import (
     JobContext,
     configure_session,
     parse_bool,
+    parse_float,
     parse_int,
     resolve_options,
     run_job,
@@ -76,6 +77,18 @@ def test_parse_int_names_the_argument_and_the_value(value):
     message = f"--FISCAL_YEAR_START_MONTH must be an integer; got {value!r}"
     with pytest.raises(ConfigurationError, match=f"^{re.escape(message)}$"):
         parse_int(value, "FISCAL_YEAR_START_MONTH")
+
+
+@pytest.mark.parametrize(("value", "expected"), [("120", 120.0), (" 0.5 ", 0.5)])
+def test_parse_float(value, expected):
+    assert parse_float(value, "LOCK_TTL_MINUTES") == expected
+
+
+@pytest.mark.parametrize("value", ["two hours", "", None])
+def test_parse_float_names_the_argument_and_the_value(value):
+    message = f"--LOCK_TTL_MINUTES must be a number; got {value!r}"
+    with pytest.raises(ConfigurationError, match=f"^{re.escape(message)}$"):
+        parse_float(value, "LOCK_TTL_MINUTES")
 
 
 @pytest.mark.parametrize(

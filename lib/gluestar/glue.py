@@ -32,6 +32,7 @@ __all__ = [
     "configure_session",
     "parse_bool",
     "parse_int",
+    "parse_float",
     "resolve_options",
     "run_job",
     "start_job",
@@ -157,6 +158,20 @@ def parse_int(value: str | None, name: str) -> int:
         return int(str(value).strip())
     except ValueError:
         raise ConfigurationError(f"--{name} must be an integer; got {value!r}") from None
+
+
+def parse_float(value: str | None, name: str) -> float:
+    """Parse a number job argument, naming the argument when it is not one.
+
+    Examples
+    --------
+    >>> parse_float("1.5", "RETENTION_HOURS")
+    1.5
+    """
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        raise ConfigurationError(f"--{name} must be a number; got {value!r}") from None
 
 
 def configure_session(spark: SparkSession) -> SparkSession:

@@ -102,12 +102,13 @@ class _LocalBackend:
         try:
             with open(self.path, encoding="utf-8") as handle:
                 text = handle.read()
-            return text, os.stat(self.path).st_ino
         except FileNotFoundError:
             return None
+        # The version of a local lock is its token (an inode number can be reused at once).
+        return text, LockInfo.from_json(text).token
 
     def replace(self, text: str, seen: Any) -> bool:
-        """Overwrite the lock if it is still the file we read (same inode)."""
+        """Overwrite the lock if it still holds the token we read."""
         current = self.read()
         if current is None or current[1] != seen:
             return False

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from published_state import published_state
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,11 +98,11 @@ def test_finance_job_runs_from_the_wheel_and_reconciles(wheel: Path, tmp_path: P
         assert {k: source[k] for k in counts} == counts
         assert source["rows_read"] == source["accepted"] + source["quarantined"] + source["duplicates_removed"]
     assert report["tables"]["fact_gl_transaction"] == 251
+    state = published_state(out / "finance")
     for table in report["tables"]:
-        assert any((out / "finance" / table).rglob("*.parquet")), table
-    months = sorted(p.name for p in (out / "finance" / "fact_financials" / "year=2025").iterdir())
-    assert months == [f"month={m}" for m in range(1, 7)]
-    assert not (out / "finance" / "_staging" / "e2e-1").exists()
+        assert any(name.startswith(f"_data/e2e-1/{table}/") for name in state["files"]), table
+    assert report["partitions_written"]["fact_financials"] == [f"year=2025/month={m}" for m in range(1, 7)]
+    assert report["snapshot"] == f"{out}/finance/_published/0000000001.json"
 
 
 def test_finance_job_fails_with_one_clear_line(wheel: Path, tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from gluestar.pipelines.finance import run_finance
 from gluestar.quality.metrics import RunMetrics
 from gluestar.quality.results import QualityReport
 from gluestar.report import RunReport
+from published_state import published_state
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "raw" / "finance"
@@ -43,20 +43,6 @@ def _bad_extract(folder: Path) -> Path:
     return folder
 
 
-def _snapshot(root: Path) -> dict[str, tuple[int, int, str]]:
-    """Every file of every published table: size, modification time and content hash."""
-    return {
-        str(path.relative_to(root)): (
-            path.stat().st_size,
-            path.stat().st_mtime_ns,
-            hashlib.sha256(path.read_bytes()).hexdigest(),
-        )
-        for table in TABLES
-        for path in sorted((root / table).rglob("*"))
-        if path.is_file()
-    }
-
-
 @pytest.fixture(scope="module")
 def published(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunReport]:
     """The committed sample, run once: it passes every error check and fails one warning."""
@@ -76,7 +62,8 @@ def test_a_warning_failure_publishes_and_is_reported(published: tuple[Path, RunR
     assert report.quality["failures"][0]["message"] == (
         "Value: 12345678.9 does not meet the constraint requirement! the maximum of amount is 12345678.9"
     )
-    assert all(any((out / "finance" / table).rglob("*.parquet")) for table in TABLES)
+    files = published_state(out / "finance")["files"]
+    assert all(any(name.startswith(f"_data/good-1/{table}/") for name in files) for table in TABLES)
     assert (
         "  quality gate (native): warnings - 47 check(s), 74 constraint(s), 0 error(s), 1 warning(s)" in report.render()
     )
@@ -101,7 +88,7 @@ def test_an_error_failure_publishes_nothing_and_keeps_the_previous_tables(
 ) -> None:
     out = tmp_path / "processed"
     shutil.copytree(published[0], out)
-    before = _snapshot(out / "finance")
+    before = published_state(out / "finance")
     results = out / "finance" / "_quality" / "bad-1.json"
 
     with pytest.raises(DataQualityError) as raised:
@@ -112,8 +99,7 @@ def test_an_error_failure_publishes_nothing_and_keeps_the_previous_tables(
         f"meet the constraint requirement! 14 of 15 row(s) satisfy: {ALLOWED_TYPES}; nothing was published; "
         f"results in {results}"
     )
-    assert _snapshot(out / "finance") == before
-    assert not (out / "finance" / "_staging" / "bad-1").exists()
+    assert published_state(out / "finance") == before
     report = RunReport.from_json((out / "finance" / "_runs" / "bad-1.json").read_text())
     assert (report.status, report.quality["status"], report.messages) == (
         "failed",
@@ -154,5 +140,4 @@ def test_the_job_exits_1_with_the_failed_checks_on_one_line(tmp_path: Path) -> N
         f"nothing was published; results in {tmp_path / 'out' / 'finance' / '_quality' / 'bad-2.json'}"
     )
     assert "Traceback" not in result.stderr
-    assert not [table for table in TABLES if (tmp_path / "out" / "finance" / table).exists()]
-    assert not list((tmp_path / "out" / "finance" / "_staging").iterdir())
+    assert published_state(tmp_path / "out" / "finance") == {"version": None}
