@@ -76,7 +76,7 @@ def test_renewal_pushes_the_expiry(tmp_path: Path) -> None:
         clock.now = T0 + dt.timedelta(minutes=9)
         lock.renew()
         clock.now = T0 + dt.timedelta(minutes=15)
-        with pytest.raises(LockError, match="^run r1 is in progress"):
+        with pytest.raises(LockError, match=r"^run r1 is in progress"):
             _lock(str(tmp_path), "r2", clock).acquire()
 
 
@@ -112,12 +112,12 @@ def test_on_s3_the_lock_uses_conditional_writes() -> None:
     first.acquire()
     body = client.get_object(Bucket="bucket-1", Key=f"processed/finance/{LOCK_NAME}")["Body"].read()
     assert LockInfo.from_json(body.decode()).run_id == "r1"
-    with pytest.raises(LockError, match="^run r1 is in progress on s3a://bucket-1/processed/finance "):
+    with pytest.raises(LockError, match=r"^run r1 is in progress on s3a://bucket-1/processed/finance "):
         _lock(root, "r2", clock, s3_client=client).acquire()
     clock.now = T0 + dt.timedelta(hours=1)
     second = _lock(root, "r2", clock, s3_client=client)
     second.acquire()
-    with pytest.raises(LockError, match="^run r1 lost its lock"):
+    with pytest.raises(LockError, match=r"^run r1 lost its lock"):
         first.renew()
     second.release()
     assert client.list_objects_v2(Bucket="bucket-1").get("KeyCount") == 0
