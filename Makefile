@@ -86,7 +86,7 @@ run: $(WHEEL)
 		$(FINANCE_JOB) && $(NO_POSTGRES); \
 	fi
 
-# Load a finished run (RUN_ID, default the latest succeeded one) into the local PostgreSQL and show KPI rows.
+# Load a published run (RUN_ID, default the latest published one) into the local PostgreSQL and show KPI rows.
 run-load: $(WHEEL)
 	@if $(LOCAL_PG) available >/dev/null; then \
 		$(LOCAL_PG) start --dir $(PG_DIR) && \

@@ -42,7 +42,8 @@ def main() -> None:
         retention_hours=parse_float(args["RETENTION_HOURS"], "RETENTION_HOURS"),
     )
     print(report.render(), flush=True)
-    load = load_run_from_args(job.spark, args["PROCESSED_PATH"], report.run_id, args)
+    # A run that found no new raw files publishes no snapshot: there is nothing of it to load.
+    load = load_run_from_args(job.spark, args["PROCESSED_PATH"], report.run_id, args) if report.snapshot else None
     if load is not None:
         print(load.render(), flush=True)
     job.commit()

@@ -1,7 +1,7 @@
 """AWS Glue job: load a finished finance run into Amazon Redshift (or the local PostgreSQL stand-in).
 
 Arguments: --JOB_NAME, --PROCESSED_PATH, --REDSHIFT_EXECUTOR (connector | data_api | postgres),
-optional --RUN_ID (default: the latest succeeded run) and the target arguments listed in
+optional --RUN_ID (default: the latest published run) and the target arguments listed in
 gluestar.redshift.config (--REDSHIFT_SECRET_ID, --REDSHIFT_IAM_ROLE, --REDSHIFT_DATABASE, ...).
 No argument carries a password. All logic lives in the gluestar wheel.
 """

@@ -1,10 +1,14 @@
 """Tiny finance runs written the way the pipeline publishes them, for the loader tests.
 
-Parquet files are written with pyarrow (fast, no Spark) in Spark's layout: dimensions whole in
-``finance/<table>/``, facts Hive-partitioned in ``finance/<table>/year=YYYY/month=M/`` without the
-partition columns, timestamps as INT96, ``_SUCCESS`` markers and ``.crc`` side files, and a run report
-in ``finance/_runs/<run_id>.json``. Publishing replaces a dimension folder whole and only the fact
-partitions a run carries, like :func:`gluestar.storage.publish_tables`.
+Parquet files are written with pyarrow (fast, no Spark) in Spark's layout, under the run's own data
+folder like :func:`gluestar.pipelines.finance.run_finance` writes them: dimensions whole in
+``finance/_data/<run_id>/<table>/``, facts Hive-partitioned in
+``finance/_data/<run_id>/<table>/year=YYYY/month=M/`` without the partition columns, timestamps as
+INT96, ``_SUCCESS`` markers and ``.crc`` side files. A succeeded run then commits the next snapshot
+``finance/_published/<version>.json`` (:class:`gluestar.snapshots.Snapshot`): the previous one with
+the run's dimensions and fact partitions swapped in, its accepted-budget state and its ledger. Every
+run writes ``finance/_runs/<run_id>.json`` with ``partitions_written`` and ``snapshot``; a failed run
+leaves its data folder unpublished.
 
 Two runs tell a story: ``run-1`` carries January and February; ``run-2`` (later) renames a
 department, adds one, and carries February (one transaction changed, one gone, one new) and March.
@@ -16,7 +20,7 @@ import calendar
 import datetime as dt
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,10 +29,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gluestar.contracts import load_star_schema
+from gluestar.pipelines.finance import ACCEPTED_BUDGET
 from gluestar.redshift.ddl import load_columns
 from gluestar.redshift.files import ArrowStorage, DataFile, arrow_schema
 from gluestar.redshift.sql import CopyRows, Statement
 from gluestar.report import RunReport
+from gluestar.snapshots import (
+    LedgerEntry,
+    PartitionVersion,
+    Snapshot,
+    TableVersion,
+    current_snapshot,
+    data_location,
+    snapshot_path,
+)
 
 STAR = load_star_schema("finance")
 Row = tuple[Any, ...]
@@ -190,7 +204,7 @@ FIN_2: dict[str, list[Row]] = {
 
 
 class RunWriter:
-    """Writes and publishes runs under ``root`` (the processed zone)."""
+    """Writes runs under ``root`` (the processed zone) and publishes the succeeded ones as snapshots."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -201,20 +215,47 @@ class RunWriter:
         """The processed path as the loader takes it."""
         return str(self.root)
 
-    def _write_files(self, folder: Path, table: str, rows: list[Row], *, files: int) -> None:
+    def data(self, run_id: str, table: str, partition: str = "") -> Path:
+        """The folder holding a run's version of a table (or of one fact partition)."""
+        return self.finance / data_location(run_id, table, partition)
+
+    def published(self) -> Snapshot | None:
+        """The current snapshot, or None before the first publish."""
+        return current_snapshot(ArrowStorage(), str(self.finance))
+
+    def _write_files(self, run_id: str, table: str, partition: str, rows: list[Row], *, files: int) -> PartitionVersion:
+        folder = self.data(run_id, table, partition)
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
-        columns = load_columns(STAR.table(table))
+        spec = STAR.table(table) if table in STAR.table_names else ACCEPTED_BUDGET
+        columns = load_columns(spec)
         schema = arrow_schema(columns)
         chunk = max(1, -(-len(rows) // files))
+        written = []
         for start in range(0, max(len(rows), 1), chunk):
             part = rows[start : start + chunk]
             data = {c.name: [r[i] for r in part] for i, c in enumerate(columns)}
             name = f"part-{start:05d}-{uuid.uuid4()}-c000.snappy.parquet"
             pq.write_table(pa.table(data, schema=schema), folder / name, use_deprecated_int96_timestamps=True)
             (folder / f".{name}.crc").write_bytes(b"crc")
+            written.append((name, (folder / name).stat().st_size))
         (folder / "_SUCCESS").write_bytes(b"")
+        return PartitionVersion(run_id, data_location(run_id, table, partition), tuple(sorted(written)))
+
+    def _fact_version(
+        self,
+        run_id: str,
+        table: str,
+        partitions: Mapping[str, list[Row]],
+        previous: TableVersion | None,
+        dropped: Sequence[str],
+    ) -> TableVersion:
+        """Like :func:`gluestar.snapshots.written_version`: the previous partitions, the run's swapped in."""
+        spec = STAR.table(table) if table in STAR.table_names else ACCEPTED_BUDGET
+        kept = {k: p for k, p in (previous.partitions if previous else {}).items() if k not in dropped}
+        written = {key: self._write_files(run_id, table, key, rows, files=2) for key, rows in partitions.items()}
+        return TableVersion(table, tuple(spec.partition_by), kept | written)
 
     def publish(
         self,
@@ -222,27 +263,55 @@ class RunWriter:
         *,
         dimensions: dict[str, list[Row]],
         facts: dict[str, dict[str, list[Row]]],
+        dropped: Mapping[str, Sequence[str]] | None = None,
         status: str = "succeeded",
         started_at: str = "2025-03-01T10:00:00+00:00",
     ) -> None:
-        """Publish a run: replace the dimension folders and the fact partitions it carries, write its report."""
+        """Write a run's files and report; a succeeded run also commits the next snapshot.
+
+        The run writes ``dimensions`` whole and the fact partitions in ``facts``; the snapshot keeps
+        the previous version of every table (and fact partition) it does not write, except the fact
+        partitions in ``dropped`` (partitions the run recomputed and found empty).
+        """
+        previous = self.published()
+        tables = dict(previous.tables) if previous else {}
+        state = dict(previous.state) if previous else {}
         for table, rows in dimensions.items():
-            self._write_files(self.finance / table, table, rows, files=1)
+            tables[table] = TableVersion(table, (), {"": self._write_files(run_id, table, "", rows, files=1)})
+        gone = dropped or {}
         for table, partitions in facts.items():
-            for partition, rows in partitions.items():
-                self._write_files(self.finance / table / partition, table, rows, files=2)
-        report = RunReport(
-            "finance",
-            run_id,
-            status=status,
-            started_at=started_at,
-            tables={t: len(r) for t, r in dimensions.items()}
-            | {t: sum(len(r) for r in p.values()) for t, p in facts.items()},
-            partitions_written={t: sorted(p) for t, p in facts.items()},
+            tables[table] = self._fact_version(run_id, table, partitions, tables.get(table), gone.get(table, ()))
+        budgets = {p: [budget_row(p)] for p in sorted({p for parts in facts.values() for p in parts})}
+        state[ACCEPTED_BUDGET.name] = self._fact_version(
+            run_id, ACCEPTED_BUDGET.name, budgets, state.get(ACCEPTED_BUDGET.name), ()
         )
+        report = RunReport("finance", run_id, status=status, started_at=started_at)
+        if status == "succeeded":
+            # Like the pipeline, only a run that reaches the publish step records what it wrote.
+            report.tables = {t: len(r) for t, r in dimensions.items()} | {
+                t: sum(len(r) for r in p.values()) for t, p in facts.items()
+            }
+            report.partitions_written = {s.name: sorted(facts.get(s.name, {})) for s in STAR.tables if s.partition_by}
+            version = (previous.version if previous else 0) + 1
+            ledger = dict(previous.ledger) if previous else {}
+            ledger[f"s3://bucket/raw/finance/transactions/{run_id}.csv"] = LedgerEntry(100, 1740823200, version, run_id)
+            snapshot = Snapshot("finance", version, run_id, started_at, tables, state, ledger)
+            path = snapshot_path(str(self.finance), version)
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_text(snapshot.to_json(), encoding="utf-8")
+            report.snapshot = path
+        self._write_report(report)
+
+    def idle_run(self, run_id: str) -> None:
+        """A run that found no new or changed raw files: it succeeds and publishes nothing."""
+        report = RunReport("finance", run_id, status="succeeded", started_at="2025-05-01T10:00:00+00:00")
+        report.messages.append("no new or changed raw files: nothing to do, the published state is unchanged")
+        self._write_report(report)
+
+    def _write_report(self, report: RunReport) -> None:
         runs = self.finance / "_runs"
         runs.mkdir(parents=True, exist_ok=True)
-        (runs / f"{run_id}.json").write_text(report.to_json(), encoding="utf-8")
+        (runs / f"{report.run_id}.json").write_text(report.to_json(), encoding="utf-8")
 
     def first_run(self, run_id: str = "run-1", **options: Any) -> None:
         """January and February."""
@@ -272,6 +341,12 @@ class RunWriter:
             started_at="2025-04-01T10:00:00+00:00",
             **options,
         )
+
+
+def budget_row(partition: str) -> Row:
+    """An accepted-budget row (internal state, never loaded) for a ``year=YYYY/month=M`` partition."""
+    year, month = (int(p.split("=")[1]) for p in partition.split("/"))
+    return (dt.date(year, month, 1), "FIN", "6000", "Budget", Decimal("80.00"), 1)
 
 
 def rows_of(partitions: dict[str, list[Row]]) -> list[Row]:
@@ -322,9 +397,6 @@ class LocalS3:
 
     def parquet_columns(self, path: str) -> list[str]:
         return self.arrow.parquet_columns(self._local(path))
-
-    def distinct_values(self, files: Sequence[str], column: str) -> set[Any]:
-        return self.arrow.distinct_values([self._local(f) for f in files], column)
 
     def open_parquet(self, path: str) -> Any:
         return self.arrow.open_parquet(self._local(path))

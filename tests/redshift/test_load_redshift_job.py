@@ -15,6 +15,7 @@ from sample_runs import STAR, RunWriter
 from gluestar.redshift.ddl import load_columns
 from gluestar.redshift.files import ArrowStorage, SparkStorage, parquet_rows, storage_for
 from gluestar.redshift.local import LocalPostgres
+from gluestar.snapshots import current_snapshot
 
 
 @pytest.mark.e2e
@@ -52,7 +53,7 @@ def test_the_load_job_lands_the_latest_run(
 def test_spark_storage_sees_the_run_like_arrow_does(spark: SparkSession, runs: RunWriter) -> None:
     runs.first_run()
     storage = SparkStorage(spark)
-    folder = f"{runs.path}/finance/fact_gl_transaction/year=2025/month=2"
+    folder = f"{runs.path}/finance/_data/run-1/fact_gl_transaction/year=2025/month=2"
 
     files = storage.list_files(folder)
 
@@ -60,9 +61,10 @@ def test_spark_storage_sees_the_run_like_arrow_does(spark: SparkSession, runs: R
     assert all(f.size > 0 for f in files)
     spec = STAR.table("fact_gl_transaction")
     assert storage.parquet_columns(files[0].path) == [c.name for c in load_columns(spec)]
-    assert storage.distinct_values([f.path for f in files], "batch_id") == {"run-1"}
     assert [r[0] for r in parquet_rows(storage, [f.path for f in files], load_columns(spec))] == ["T3", "T6"]
     assert storage.list_files(f"{runs.path}/finance/absent") == []
+    published = current_snapshot(storage, f"{runs.path}/finance")
+    assert published is not None and published == current_snapshot(ArrowStorage(), f"{runs.path}/finance")
 
 
 def test_storage_is_chosen_by_path(spark: SparkSession) -> None:

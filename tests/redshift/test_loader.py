@@ -360,8 +360,69 @@ def test_a_run_replaced_by_a_later_run_is_refused(
         load_run(executor, runs.path, "run-1", schema=schema, tables=["fact_financials"], create_tables=False)
 
     assert str(caught.value) == (
-        "loading fact_financials: a later run replaced partitions of run run-1 (year=2025/month=2 holds ['run-2']); "
+        "loading fact_financials: a later run replaced partitions of run run-1 in the published snapshot 2 "
+        "(year=2025/month=2 now holds run run-2); load the run that wrote them instead"
+    )
+
+
+def test_a_run_whose_partition_a_later_run_dropped_is_refused(
+    runs: RunWriter, executor: PostgresExecutor, schema: str
+) -> None:
+    runs.first_run()
+    runs.publish(
+        "run-2",
+        dimensions={},
+        facts={"fact_gl_transaction": GL_2},
+        dropped={"fact_gl_transaction": ["year=2025/month=1"]},
+    )
+
+    with pytest.raises(RedshiftLoadError) as caught:
+        load_run(executor, runs.path, "run-1", schema=schema, tables=["fact_gl_transaction"], create_tables=False)
+
+    assert str(caught.value) == (
+        "loading fact_gl_transaction: a later run replaced partitions of run run-1 in the published snapshot 2 "
+        "(year=2025/month=1 is no longer published; year=2025/month=2 now holds run run-2); "
         "load the run that wrote them instead"
+    )
+
+
+def test_a_half_written_run_is_never_loaded(
+    runs: RunWriter, executor: PostgresExecutor, pg_conn: Any, schema: str
+) -> None:
+    runs.first_run()
+    # run-2 wrote all its files but failed before committing its snapshot: they are not published.
+    runs.second_run(status="failed")
+
+    report = load_run(executor, runs.path, "run-1", schema=schema)
+
+    assert snapshot(pg_conn, schema)["dim_department"] == DEPARTMENTS_1
+    assert snapshot(pg_conn, schema)["fact_gl_transaction"] == by_key(rows_of(GL_1))
+    assert report.snapshot == f"{runs.path}/finance/_published/0000000001.json"
+
+
+def test_a_run_that_published_nothing_is_refused(runs: RunWriter, executor: PostgresExecutor, schema: str) -> None:
+    runs.first_run()
+    runs.idle_run("run-2")
+
+    with pytest.raises(RedshiftLoadError) as caught:
+        load_run(executor, runs.path, "run-2", schema=schema)
+
+    assert str(caught.value) == (
+        "run run-2 published no snapshot (it found no new or changed raw files), so it has nothing to load; "
+        "the published state is run run-1's"
+    )
+
+
+def test_nothing_published_is_a_configuration_error(runs: RunWriter, executor: PostgresExecutor, schema: str) -> None:
+    runs.first_run()
+    for published in (runs.finance / "_published").glob("*.json"):
+        published.unlink()
+
+    with pytest.raises(ConfigurationError) as caught:
+        load_run(executor, runs.path, "run-1", schema=schema)
+
+    assert str(caught.value) == (
+        f"nothing is published under {runs.path}/finance: no snapshot in {runs.path}/finance/_published"
     )
 
 
@@ -386,6 +447,20 @@ def test_an_unknown_run_is_a_configuration_error(runs: RunWriter, executor: Post
     )
 
 
+def test_an_unreadable_snapshot_is_refused(runs: RunWriter, executor: PostgresExecutor, schema: str) -> None:
+    runs.first_run()
+    broken = runs.finance / "_published" / "0000000002.json"
+    broken.write_text("{", encoding="utf-8")
+
+    with pytest.raises(RedshiftLoadError) as caught:
+        load_run(executor, runs.path, "run-1", schema=schema)
+
+    assert str(caught.value) == (
+        f"the published snapshot {broken} is unreadable: Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1)"
+    )
+
+
 def test_files_whose_columns_are_out_of_order_are_refused(
     runs: RunWriter, executor: PostgresExecutor, schema: str
 ) -> None:
@@ -393,16 +468,14 @@ def test_files_whose_columns_are_out_of_order_are_refused(
     import pyarrow.parquet as pq
 
     runs.first_run()
-    folder = runs.finance / "dim_scenario"
-    for old in folder.glob("*.parquet"):
-        old.unlink()
-    pq.write_table(pa.table({"scenario_name": ["Actual"], "scenario_key": [1]}), folder / "part-0.parquet")
+    (published,) = runs.data("run-1", "dim_scenario").glob("*.parquet")
+    pq.write_table(pa.table({"scenario_name": ["Actual"], "scenario_key": [1]}), published)
 
     with pytest.raises(RedshiftLoadError) as caught:
         load_run(executor, runs.path, "run-1", schema=schema, tables=["dim_scenario"], create_tables=False)
 
     assert str(caught.value) == (
-        f"loading dim_scenario: {folder}/part-0.parquet has columns ['scenario_name', 'scenario_key'], "
+        f"loading dim_scenario: {published} has columns ['scenario_name', 'scenario_key'], "
         "but the table loads ['scenario_key', 'scenario_name'] by position"
     )
 
@@ -417,12 +490,24 @@ def test_a_fact_the_run_did_not_write_is_skipped(runs: RunWriter, executor: Post
     assert report.skipped == ["fact_financials"]
 
 
-def test_latest_run_id_picks_the_last_succeeded_run(runs: RunWriter) -> None:
+def test_latest_run_id_picks_the_run_of_the_current_snapshot(runs: RunWriter) -> None:
     runs.first_run()
     runs.second_run()
     runs.publish("run-3", dimensions={}, facts={}, status="failed", started_at="2025-05-01T00:00:00+00:00")
+    runs.idle_run("run-4")
 
     assert latest_run_id(runs.path) == "run-2"
+
+
+def test_latest_run_id_before_the_first_publish_is_a_configuration_error(runs: RunWriter) -> None:
+    runs.first_run(status="failed")
+
+    with pytest.raises(ConfigurationError) as caught:
+        latest_run_id(runs.path)
+
+    assert str(caught.value) == (
+        f"nothing is published under {runs.path}/finance: no snapshot in {runs.path}/finance/_published"
+    )
 
 
 def test_redshift_plan_writes_a_manifest_of_exactly_the_run_files(runs: RunWriter, tmp_path: Path) -> None:
@@ -448,7 +533,7 @@ def test_redshift_plan_writes_a_manifest_of_exactly_the_run_files(runs: RunWrite
     expected = [
         f.path
         for p in ("year=2025/month=2", "year=2025/month=3")
-        for f in storage.list_files(f"s3://bucket/processed/finance/fact_financials/{p}")
+        for f in storage.list_files(f"s3://bucket/processed/finance/_data/run-2/fact_financials/{p}")
     ]
     assert listed == expected and len(listed) == 3
     assert all(e["mandatory"] is True and e["meta"]["content_length"] > 0 for e in manifest["entries"])
@@ -539,28 +624,40 @@ def test_load_order_refuses_unknown_tables() -> None:
     assert str(caught.value).startswith("pipeline 'finance' has no table 'dim_nope'")
 
 
-def test_a_partition_without_files_is_refused(runs: RunWriter, executor: PostgresExecutor, schema: str) -> None:
+def test_a_published_file_that_is_gone_fails_the_copy_and_rolls_back(
+    runs: RunWriter, executor: PostgresExecutor, pg_conn: Any, schema: str
+) -> None:
     runs.first_run()
-    for part in (runs.finance / "fact_gl_transaction" / "year=2025" / "month=2").glob("*.parquet"):
-        part.unlink()
+    load_run(executor, runs.path, "run-1", schema=schema)
+    before = snapshot(pg_conn, schema)
+    (gone, _) = sorted(runs.data("run-1", "fact_gl_transaction", "year=2025/month=2").glob("*.parquet"))
+    gone.unlink()
 
     with pytest.raises(RedshiftLoadError) as caught:
         load_run(executor, runs.path, "run-1", schema=schema, tables=["fact_gl_transaction"], create_tables=False)
 
     assert str(caught.value) == (
-        "loading fact_gl_transaction: partition year=2025/month=2 of run run-1 has no Parquet files"
+        "loading fact_gl_transaction: statement 2 of 7 (copy the run's files into the staging table) failed and "
+        f"the transaction was rolled back: [Errno 2] Failed to open local file '{gone}'. Detail: [errno 2] No such "
+        f'file or directory [SQL: COPY "gluestar_stage_fact_gl_transaction" ({GL_COLUMNS}) FROM STDIN]'
     )
+    assert snapshot(pg_conn, schema) == before
 
 
-def test_a_dimension_without_files_is_refused(runs: RunWriter, executor: PostgresExecutor, schema: str) -> None:
+def test_a_published_file_that_cannot_be_read_is_refused(
+    runs: RunWriter, executor: PostgresExecutor, schema: str
+) -> None:
     runs.first_run()
-    for part in (runs.finance / "dim_scenario").glob("*.parquet"):
-        part.unlink()
+    (gone,) = runs.data("run-1", "dim_scenario").glob("*.parquet")
+    gone.unlink()
 
     with pytest.raises(RedshiftLoadError) as caught:
         load_run(executor, runs.path, "run-1", schema=schema, tables=["dim_scenario"], create_tables=False)
 
-    assert str(caught.value) == f"loading dim_scenario: no Parquet files in {runs.path}/finance/dim_scenario"
+    assert str(caught.value) == (
+        f"loading dim_scenario: cannot read {gone}, which the published snapshot 1 lists: "
+        f"[Errno 2] Failed to open local file '{gone}'. Detail: [errno 2] No such file or directory"
+    )
 
 
 def test_a_fact_refused_after_the_dimensions_says_they_are_loaded(
@@ -573,8 +670,8 @@ def test_a_fact_refused_after_the_dimensions_says_they_are_loaded(
         load_run(executor, runs.path, "run-1", schema=schema)
 
     assert str(caught.value) == (
-        "loading fact_gl_transaction: a later run replaced partitions of run run-1 (year=2025/month=2 holds "
-        "['run-2']); load the run that wrote them instead (already loaded and committed: dim_date, dim_department, "
-        "dim_account, dim_scenario; rerunning the load is safe)"
+        "loading fact_gl_transaction: a later run replaced partitions of run run-1 in the published snapshot 2 "
+        "(year=2025/month=2 now holds run run-2); load the run that wrote them instead (already loaded and "
+        "committed: dim_date, dim_department, dim_account, dim_scenario; rerunning the load is safe)"
     )
     assert pg_conn.execute(f'SELECT COUNT(*) FROM "{schema}".dim_department').fetchone() == (4,)

@@ -263,7 +263,7 @@ def load_run_from_args(
     processed_path : str
         ``--PROCESSED_PATH`` of the run.
     run_id : str or None
-        The run to load; None loads the latest succeeded run.
+        The run to load; None loads the latest published run (that of the current snapshot).
     args : mapping
         Resolved job arguments including :data:`REDSHIFT_JOB_ARGUMENTS`.
     pipeline : str, default "finance"

@@ -1,6 +1,8 @@
-"""The file side of a load: listing a run's Parquet files, writing COPY manifests, reading rows.
+"""The file side of a load: reading snapshots and Parquet footers, writing COPY manifests, reading rows.
 
-Two implementations of one small :class:`Storage` protocol:
+The loader never picks files by listing a table's folder: it loads exactly the files the published
+snapshot lists (:mod:`gluestar.snapshots`), so :meth:`Storage.list_files` only finds the snapshots
+themselves. Two implementations of one small :class:`Storage` protocol:
 
 * :class:`ArrowStorage` uses ``pyarrow.fs`` (local paths, ``file:`` URIs and ``s3://``); it needs no
   Spark, so tests, the local stand-in and small load jobs use it;
@@ -80,10 +82,6 @@ class Storage(Protocol):
 
     def parquet_columns(self, path: str) -> list[str]:
         """Column names of a Parquet file, in file order."""
-        ...
-
-    def distinct_values(self, files: Sequence[str], column: str) -> set[Any]:
-        """Distinct values of one column over Parquet files."""
         ...
 
     def open_parquet(self, path: str) -> Any:
@@ -177,14 +175,6 @@ class ArrowStorage:
         """Column names of a Parquet file, in file order."""
         return list(self.open_parquet(path).schema_arrow.names)
 
-    def distinct_values(self, files: Sequence[str], column: str) -> set[Any]:
-        """Distinct values of one column over Parquet files (reads only that column)."""
-        values: set[Any] = set()
-        for path in files:
-            table = self.open_parquet(path).read(columns=[column])
-            values.update(table.column(0).unique().to_pylist())
-        return values
-
 
 class SparkStorage:
     """:class:`Storage` on the running Spark's Hadoop ``FileSystem`` (what Glue jobs use for S3).
@@ -236,14 +226,6 @@ class SparkStorage:
     def parquet_columns(self, path: str) -> list[str]:
         """Column names of a Parquet file, in file order (Spark reads only the footer)."""
         return list(self._spark.read.parquet(path).columns)
-
-    def distinct_values(self, files: Sequence[str], column: str) -> set[Any]:
-        """Distinct values of one column over Parquet files (a small Spark job)."""
-        if not files:
-            return set()
-        # Collects one row per distinct value (the run ids of a table's files: a handful), never data rows.
-        rows = self._spark.read.parquet(*files).select(column).distinct().collect()
-        return {row[0] for row in rows}
 
 
 def storage_for(spark: SparkSession | None, path: str) -> Storage:

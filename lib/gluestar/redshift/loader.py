@@ -1,15 +1,24 @@
-"""Load a finished run of a pipeline into Redshift (or its PostgreSQL stand-in), table by table.
+"""Load a published run of a pipeline into Redshift (or its PostgreSQL stand-in), table by table.
 
-For each table of the run, dimensions first, one transaction:
+The files come from the published snapshot (see :mod:`gluestar.snapshots`), never from listing
+folders, so a load sees exactly what the pipeline published and never a half-written run:
+
+* a dimension: the files of its version in the current snapshot (the latest members; keys are
+  stable across runs, so the facts of an older run still find theirs);
+* a fact: the partitions the run wrote (``partitions_written`` of its run report), each of which the
+  current snapshot must still map to that run; a partition a later run replaced (or dropped) is
+  refused, naming the run that holds it now.
+
+For each table, dimensions first, one transaction:
 
 1. ``CREATE TEMP TABLE stage (LIKE target)``;
-2. load exactly the run's files into the stage: Redshift ``COPY ... FORMAT AS PARQUET MANIFEST``
-   from a manifest listing those files (written to ``<root>/_manifests/<run_id>/<table>.manifest``),
+2. load exactly those files into the stage: Redshift ``COPY ... FORMAT AS PARQUET MANIFEST``
+   from a manifest listing them (written to ``<root>/_manifests/<run_id>/<table>.manifest``),
    or, for PostgreSQL, ``COPY ... FROM STDIN`` of the same files' rows;
 3. guards that fail the load when staged rows repeat a key, or (facts) fall outside the run's
    partitions;
 4. delete the target rows the stage replaces: a dimension by its key, a fact by the date-key ranges
-   of the partitions the run wrote (its Hive ``year=/month=`` partitions, from the run report);
+   of the partitions the run wrote (its Hive ``year=/month=`` partitions);
 5. insert the staged rows, drop the stage, commit.
 
 Any error rolls the table back and raises :class:`~gluestar.exceptions.RedshiftLoadError` naming
@@ -34,9 +43,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from gluestar.constants import BATCH_ID_COLUMN
 from gluestar.contracts import StarSchema, TableSpec, load_star_schema
-from gluestar.exceptions import ConfigurationError, RedshiftLoadError
+from gluestar.exceptions import ConfigurationError, PublishError, RedshiftLoadError
 from gluestar.redshift.ddl import ddl_statements, load_columns
 from gluestar.redshift.executors import Executor
 from gluestar.redshift.files import ArrowStorage, DataFile, Storage, copy_manifest, parquet_rows
@@ -56,6 +64,7 @@ from gluestar.redshift.sql import (
     stage_name,
 )
 from gluestar.report import RunReport
+from gluestar.snapshots import SNAPSHOT_FOLDER, Snapshot, current_snapshot, snapshot_path
 from gluestar.storage import join_path
 
 __all__ = [
@@ -98,7 +107,7 @@ class TableLoad:
     rows_staged, rows_deleted, rows_inserted : int or None
         Row counts where the executor reports them.
     seconds : float
-        Wall time of the table's transaction, file listing included.
+        Wall time of the table's transaction, manifest writing included.
     manifest : str or None
         The COPY manifest written for the table (Redshift executors).
     """
@@ -117,7 +126,10 @@ class TableLoad:
 
 @dataclass
 class LoadReport:
-    """What a load did, for people (:meth:`render`) and machines (:meth:`to_dict`)."""
+    """What a load did, for people (:meth:`render`) and machines (:meth:`to_dict`).
+
+    ``snapshot`` is the path of the published snapshot whose files were loaded.
+    """
 
     pipeline: str
     run_id: str
@@ -127,6 +139,7 @@ class LoadReport:
     skipped: list[str] = field(default_factory=list)
     ddl_seconds: float = 0.0
     seconds: float = 0.0
+    snapshot: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data."""
@@ -173,6 +186,8 @@ class LoadReport:
             )
         for name in self.skipped:
             lines.append(f"  {name}: the run wrote no partitions; nothing loaded")
+        if self.snapshot:
+            lines.append(f"  files of the published snapshot {self.snapshot}")
         return "\n".join(lines)
 
 
@@ -240,24 +255,32 @@ def read_run_report(
     return RunReport.from_json(storage.read_text(path))
 
 
+def _published(storage: Storage, root: str) -> Snapshot:
+    """The current snapshot of a pipeline root; an error when there is none or it cannot be read."""
+    try:
+        snapshot = current_snapshot(storage, root)
+    except PublishError as exc:
+        raise RedshiftLoadError(str(exc)) from exc
+    if snapshot is None:
+        raise ConfigurationError(
+            f"nothing is published under {root}: no snapshot in {join_path(root, SNAPSHOT_FOLDER)}"
+        )
+    return snapshot
+
+
 def latest_run_id(processed_path: str, *, pipeline: str = "finance", storage: Storage | None = None) -> str:
-    """The id of the most recently started succeeded run (by the report's ``started_at``, then id).
+    """The id of the run that committed the current snapshot: the latest published run.
+
+    A run that failed, or succeeded without publishing (no new raw files), never counts.
 
     Raises
     ------
     ConfigurationError
-        If there is no succeeded run.
+        If the pipeline has published nothing yet.
+    RedshiftLoadError
+        If the current snapshot cannot be read.
     """
-    storage = storage or ArrowStorage()
-    folder = join_path(processed_path, pipeline, "_runs")
-    best: tuple[str, str] | None = None
-    for report_file in storage.list_files(folder, suffix=".json"):
-        report = RunReport.from_json(storage.read_text(report_file.path))
-        if report.status == _SUCCEEDED and (best is None or (report.started_at, report.run_id) > best):
-            best = (report.started_at, report.run_id)
-    if best is None:
-        raise ConfigurationError(f"no succeeded {pipeline} run under {folder}")
-    return best[1]
+    return _published(storage or ArrowStorage(), join_path(processed_path, pipeline)).run_id
 
 
 def load_order(star: StarSchema, tables: Sequence[str] | None = None) -> list[TableSpec]:
@@ -295,33 +318,32 @@ class _TablePlan:
 
 
 def _table_files(
-    storage: Storage, root: str, spec: TableSpec, partitions: Sequence[str], run_id: str
+    root: str, spec: TableSpec, partitions: Sequence[str], run_id: str, snapshot: Snapshot
 ) -> list[DataFile]:
-    folder = join_path(root, spec.name)
+    """The files to load for a table, exactly as the snapshot lists them (a fact: ``partitions`` only)."""
+    version = snapshot.tables.get(spec.name)
+    if version is None:
+        raise RedshiftLoadError(f"loading {spec.name}: the published snapshot {snapshot.version} has no {spec.name}")
     if spec.kind == "dimension":
-        files = storage.list_files(folder)
-        if not files:
-            raise RedshiftLoadError(f"loading {spec.name}: no Parquet files in {folder}")
-        return files
-    by_partition: dict[str, list[DataFile]] = {}
-    for partition in partitions:
-        found = storage.list_files(join_path(folder, partition))
-        if not found:
-            raise RedshiftLoadError(f"loading {spec.name}: partition {partition} of run {run_id} has no Parquet files")
-        by_partition[partition] = found
-    files = [f for found in by_partition.values() for f in found]
-    # One read of the batch id column over all the files; per partition only to name the stale ones.
-    if storage.distinct_values([f.path for f in files], BATCH_ID_COLUMN) != {run_id}:
-        stale: dict[str, set[Any]] = {}
-        for partition, found in by_partition.items():
-            batches = storage.distinct_values([f.path for f in found], BATCH_ID_COLUMN)
-            if batches != {run_id}:
-                stale[partition] = batches
-        detail = "; ".join(f"{p} holds {sorted(map(str, b))}" for p, b in stale.items())
-        raise RedshiftLoadError(
-            f"loading {spec.name}: a later run replaced partitions of run {run_id} ({detail}); "
-            "load the run that wrote them instead"
-        )
+        selected = [part for _, part in sorted(version.partitions.items())]
+    else:
+        moved: dict[str, str] = {}
+        for partition in partitions:
+            part = version.partitions.get(partition)
+            if part is None:
+                moved[partition] = "is no longer published"
+            elif part.run_id != run_id:
+                moved[partition] = f"now holds run {part.run_id}"
+        if moved:
+            detail = "; ".join(f"{p} {holder}" for p, holder in moved.items())
+            raise RedshiftLoadError(
+                f"loading {spec.name}: a later run replaced partitions of run {run_id} in the published snapshot "
+                f"{snapshot.version} ({detail}); load the run that wrote them instead"
+            )
+        selected = [version.partitions[p] for p in partitions]
+    files = [DataFile(join_path(root, part.location, name), size) for part in selected for name, size in part.files]
+    if not files:
+        raise RedshiftLoadError(f"loading {spec.name}: the published snapshot {snapshot.version} lists no files")
     return files
 
 
@@ -385,6 +407,7 @@ def _plan(
     root: str,
     spec: TableSpec,
     run: RunReport,
+    snapshot: Snapshot,
     *,
     schema: str,
     iam_role: str | None,
@@ -394,9 +417,15 @@ def _plan(
         _check_fact(spec)
         if not partitions:
             return None
-    files = _table_files(storage, root, spec, partitions, run.run_id)
+    files = _table_files(root, spec, partitions, run.run_id, snapshot)
     expected = [c.name for c in load_columns(spec)]
-    found = storage.parquet_columns(files[0].path)
+    try:
+        found = storage.parquet_columns(files[0].path)
+    except Exception as exc:  # pyarrow raises OSError, Spark an AnalysisException
+        raise RedshiftLoadError(
+            f"loading {spec.name}: cannot read {files[0].path}, which the published snapshot {snapshot.version} "
+            f"lists: {exc}"
+        ) from exc
     if found != expected:
         raise RedshiftLoadError(
             f"loading {spec.name}: {files[0].path} has columns {found}, but the table loads {expected} by position"
@@ -464,7 +493,8 @@ def load_run(
         Root of the processed zone (``s3://...`` for the Redshift executors, whose ``COPY`` reads S3).
     run_id : str
         The run to load; its report ``<processed_path>/<pipeline>/_runs/<run_id>.json`` must say
-        ``succeeded``.
+        ``succeeded`` and name the snapshot it published. The files loaded are those of the current
+        snapshot: its dimensions, and the run's fact partitions, which it must still hold.
     schema : str, default "finance"
         Target schema (created if absent when ``create_tables``).
     iam_role : str, optional
@@ -491,12 +521,12 @@ def load_run(
     Raises
     ------
     ConfigurationError
-        If an option is invalid, the run report is missing, or a Redshift executor is given a
-        non-S3 path or no IAM role.
+        If an option is invalid, the run report is missing, nothing is published, or a Redshift
+        executor is given a non-S3 path or no IAM role.
     RedshiftLoadError
-        If the run did not succeed, its files are missing or were replaced by a later run, or a
-        table's transaction fails (that table is rolled back; tables loaded before it stay loaded,
-        and rerunning the load is safe).
+        If the run did not succeed or published nothing, its fact partitions were replaced by a
+        later run, a published file cannot be read, or a table's transaction fails (that table is
+        rolled back; tables loaded before it stay loaded, and rerunning the load is safe).
     """
     began = time.perf_counter()
     storage = storage or ArrowStorage()
@@ -517,14 +547,20 @@ def load_run(
     run = read_run_report(processed_path, run_id, pipeline=pipeline, storage=storage)
     if run.status != _SUCCEEDED:
         raise RedshiftLoadError(f"run {run_id} has status {run.status!r}; only a succeeded run can be loaded")
-    report = LoadReport(pipeline, run_id, schema, executor.name)
+    root = join_path(processed_path, pipeline)
+    snapshot = _published(storage, root)
+    if not run.snapshot:
+        raise RedshiftLoadError(
+            f"run {run_id} published no snapshot (it found no new or changed raw files), so it has nothing to load; "
+            f"the published state is run {snapshot.run_id}'s"
+        )
+    report = LoadReport(pipeline, run_id, schema, executor.name, snapshot=snapshot_path(root, snapshot.version))
     if create_tables:
         report.ddl_seconds = apply_ddl(executor, schema=schema, pipeline=pipeline, directory=ddl_dir)
-    root = join_path(processed_path, pipeline)
     for spec in specs:
         table_began = time.perf_counter()
         try:
-            plan = _plan(executor, storage, root, spec, run, schema=schema, iam_role=iam_role)
+            plan = _plan(executor, storage, root, spec, run, snapshot, schema=schema, iam_role=iam_role)
             if plan is None:
                 report.skipped.append(spec.name)
                 log.warning("%s: run %s wrote no partitions; nothing to load", spec.name, run_id)
