@@ -192,6 +192,7 @@ class RunReport:
     sources: list[SourceCounts] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
     partitions_written: dict[str, list[str]] = field(default_factory=dict)
+    partitions_dropped: dict[str, list[str]] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)

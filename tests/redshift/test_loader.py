@@ -675,3 +675,25 @@ def test_a_fact_refused_after_the_dimensions_says_they_are_loaded(
         "committed: dim_date, dim_department, dim_account, dim_scenario; rerunning the load is safe)"
     )
     assert pg_conn.execute(f'SELECT COUNT(*) FROM "{schema}".dim_department').fetchone() == (4,)
+
+
+def test_partitions_a_run_emptied_are_deleted_but_not_expected_in_the_stage() -> None:
+    from gluestar.contracts import load_star_schema
+    from gluestar.redshift.files import DataFile
+    from gluestar.redshift.loader import table_steps
+
+    spec = load_star_schema("finance").table("fact_gl_transaction")
+    steps = table_steps(
+        spec,
+        [DataFile("s3://bucket-1/f.parquet", 1)],
+        schema="finance",
+        dialect="redshift",
+        partitions=["year=2025/month=3"],
+        dropped=["year=2025/month=1"],
+        manifest_url="s3://bucket-1/m.manifest",
+        iam_role="arn:aws:iam::123456789012:role/copy",
+    )
+    deleted = next(s for s in steps if s.sql.startswith("DELETE"))
+    checked = [s for s in steps if s.params and not s.sql.startswith("DELETE")]
+    assert [s.params for s in checked] == [(20250301, 20250331)]
+    assert deleted.params == (20250101, 20250131, 20250301, 20250331)

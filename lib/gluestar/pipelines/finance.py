@@ -741,6 +741,10 @@ def run_finance(
                     report.partitions_written[spec.name] = sorted(
                         k for k, p in versions[spec.name].partitions.items() if p.run_id == run_id
                     )
+                    before = published[spec.name].partitions if spec.name in published else {}
+                    dropped = sorted(set(before) - set(versions[spec.name].partitions))
+                    if dropped:
+                        report.partitions_dropped[spec.name] = dropped
             snapshot = Snapshot(
                 pipeline=PIPELINE,
                 version=(previous.version if previous else 0) + 1,

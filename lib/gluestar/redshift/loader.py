@@ -354,6 +354,7 @@ def table_steps(
     schema: str,
     dialect: str,
     partitions: Sequence[str] = (),
+    dropped: Sequence[str] = (),
     storage: Storage | None = None,
     manifest_url: str | None = None,
     iam_role: str | None = None,
@@ -373,6 +374,8 @@ def table_steps(
         ``"postgres"`` with ``COPY FROM STDIN`` of the files' rows read through ``storage``.
     partitions : sequence of str
         A fact's partitions of the run; ignored for dimensions.
+    dropped : sequence of str
+        A fact's partitions the run emptied (their rows moved to other months): deleted too.
     """
     stage = stage_name(spec.name)
     columns = load_columns(spec)
@@ -393,7 +396,7 @@ def table_steps(
         _check_fact(spec)
         ranges = date_key_ranges(partitions)
         steps.append(check_within_ranges(stage, FACT_DATE_KEY, ranges))
-        steps.append(delete_by_ranges(schema, spec.name, FACT_DATE_KEY, ranges))
+        steps.append(delete_by_ranges(schema, spec.name, FACT_DATE_KEY, date_key_ranges([*partitions, *dropped])))
     else:
         steps.append(delete_by_keys(schema, spec.name, stage, spec.key))
     steps.append(insert_from_stage(schema, spec.name, stage, names))
@@ -442,6 +445,7 @@ def _plan(
         schema=schema,
         dialect=executor.dialect,
         partitions=partitions,
+        dropped=list(run.partitions_dropped.get(spec.name, [])) if spec.kind == "fact" else [],
         storage=storage,
         manifest_url=manifest_url,
         iam_role=iam_role,
