@@ -47,3 +47,13 @@ def spark() -> Iterator[SparkSession]:
 def repo_root() -> Path:
     """The repository's root folder."""
     return REPO
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--soak-runs", type=int, default=3, help="runs of the finance soak test (make soak uses more)")
+
+
+@pytest.fixture
+def soak_runs(request: pytest.FixtureRequest) -> int:
+    """How many runs the soak test makes."""
+    return int(request.config.getoption("--soak-runs"))

@@ -228,3 +228,13 @@ def test_invalid_run_id_is_rejected(spark: SparkSession, tmp_path: Path) -> None
     assert str(error.value) == (
         "run id '../x' must start with a letter or digit and hold only letters, digits, '_', '.', '-'"
     )
+
+
+def test_a_published_run_id_cannot_be_reused(
+    spark: SparkSession, sample_run: tuple[Path, RunReport], tmp_path: Path
+) -> None:
+    out = tmp_path / "processed"
+    shutil.copytree(sample_run[0], out)
+    with pytest.raises(ConfigurationError) as error:
+        run_finance(spark, str(SAMPLE), str(out), run_id="run-1")
+    assert str(error.value) == ("run id 'run-1' is part of the published snapshot 1; a new run needs a new run id")

@@ -697,3 +697,27 @@ def test_partitions_a_run_emptied_are_deleted_but_not_expected_in_the_stage() ->
     checked = [s for s in steps if s.params and not s.sql.startswith("DELETE")]
     assert [s.params for s in checked] == [(20250301, 20250331)]
     assert deleted.params == (20250101, 20250131, 20250301, 20250331)
+
+
+def test_a_fault_during_the_load_keeps_the_facts_and_a_reload_recovers(
+    runs: RunWriter, executor: PostgresExecutor, pg_conn: Any, schema: str
+) -> None:
+    from gluestar.faults import inject
+
+    runs.first_run()
+    load_run(executor, runs.path, "run-1", schema=schema)
+    before = snapshot(pg_conn, schema)
+    runs.second_run()
+
+    with inject("load", RuntimeError("injected fault at load")), pytest.raises(RuntimeError):
+        load_run(executor, runs.path, "run-2", schema=schema)
+    after_fault = snapshot(pg_conn, schema)
+    # The dimensions (loaded first, each in its own transaction) may hold run-2's members; no fact changed.
+    facts = ("fact_gl_transaction", "fact_financials")
+    assert {t: after_fault[t] for t in facts} == {t: before[t] for t in facts}
+
+    load_run(executor, runs.path, "run-2", schema=schema)
+    recovered = snapshot(pg_conn, schema)
+    assert recovered["dim_department"] == DEPARTMENTS_2
+    january = {"year=2025/month=1": GL_1["year=2025/month=1"]}
+    assert recovered["fact_gl_transaction"] == by_key(rows_of(january) + rows_of(GL_2))

@@ -65,7 +65,7 @@ def natural_tables(spark: SparkSession, out: Path) -> dict[str, list[tuple]]:
         "fact_financials": financials,
     }
     # Tiny test tables: collecting them is the point of the comparison.
-    return {name: sorted(tuple(r) for r in frame.select(sorted(frame.columns)).collect()) for name, frame in frames.items()}
+    return {name: sorted(tuple(r) for r in f.select(sorted(f.columns)).collect()) for name, f in frames.items()}
 
 
 def key_map(spark: SparkSession, out: Path, table: str, key: str, natural: str) -> dict[str, int]:

@@ -23,12 +23,12 @@ from finance_extracts import (
     transaction,
     write_extract,
 )
-from published_state import published_state
 from pyspark.sql import SparkSession
 
 from gluestar.faults import inject
 from gluestar.pipelines.finance import run_finance
 from gluestar.report import report_of
+from published_state import published_state
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -70,8 +70,7 @@ def second_run(spark: SparkSession, first_run: tuple[Path, Path], tmp_path_facto
     return out, report, natural_tables(spark, out)
 
 
-def test_a_second_run_reads_only_the_new_files_and_reconciles(first_run, second_run) -> None:
-    raw, _ = first_run
+def test_a_second_run_reads_only_the_new_files_and_reconciles(second_run) -> None:
     _, report, _ = second_run
     assert sorted(Path(p).name for p in report.files["read"]) == ["budget_2.csv", "transactions_2.csv"]
     assert report.files["skipped"] == 2

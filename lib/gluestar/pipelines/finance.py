@@ -594,9 +594,15 @@ def run_finance(
     try:
         with _stage(spark, report, "prepare"):
             run.lock.acquire()
-            collect_garbage(spark, root, now=started, retention_hours=retention_hours, protect=[run_id])
             storage = SparkStorage(spark)
             previous = current_snapshot(storage, root)
+            if previous is not None and run_id in previous.referenced_runs():
+                raise ConfigurationError(
+                    f"run id {run_id!r} is part of the published snapshot {previous.version}; "
+                    "a new run needs a new run id"
+                )
+            # Whatever an earlier attempt with this run id left (it failed) is not this run's output.
+            collect_garbage(spark, root, now=started, retention_hours=retention_hours)
             files, statuses = _list_sources(spark, raw_path, contracts, first_run=previous is None or full_refresh)
             plan = plan_files(statuses, previous.ledger if previous else {}, run_id=run_id, full_refresh=full_refresh)
         report.files = {"read": list(plan.to_read), "skipped": len(plan.skipped), "changed": list(plan.changed)}

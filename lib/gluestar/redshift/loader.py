@@ -45,6 +45,7 @@ from typing import Any, Final
 
 from gluestar.contracts import StarSchema, TableSpec, load_star_schema
 from gluestar.exceptions import ConfigurationError, PublishError, RedshiftLoadError
+from gluestar.faults import checkpoint
 from gluestar.redshift.ddl import ddl_statements, load_columns
 from gluestar.redshift.executors import Executor
 from gluestar.redshift.files import ArrowStorage, DataFile, Storage, copy_manifest, parquet_rows
@@ -563,6 +564,8 @@ def load_run(
         report.ddl_seconds = apply_ddl(executor, schema=schema, pipeline=pipeline, directory=ddl_dir)
     for spec in specs:
         table_began = time.perf_counter()
+        if spec.kind == "fact":
+            checkpoint("load")
         try:
             plan = _plan(executor, storage, root, spec, run, snapshot, schema=schema, iam_role=iam_role)
             if plan is None:
