@@ -3,17 +3,21 @@
 Arguments: --JOB_NAME, --RAW_PATH, --PROCESSED_PATH, optional --RUN_ID,
 --FISCAL_YEAR_START_MONTH (1-12, default 1) and --QUALITY_ENGINE (auto, native or deequ; default
 auto). With --REDSHIFT_EXECUTOR (and the arguments of jobs/load_redshift.py) the run is loaded into
-Redshift, or its local PostgreSQL stand-in, at the end. All logic lives in the gluestar wheel.
+Redshift, or its local PostgreSQL stand-in, at the end. run_job reads the ops arguments
+(--ALERT_TOPIC_ARN, --NOTIFY_ON_SUCCESS, --METRICS_NAMESPACE, --LOG_FORMAT; see gluestar.ops.hooks).
+All logic lives in the gluestar wheel.
 """
 
 import sys
 
 from gluestar.glue import parse_int, resolve_options, run_job, start_job
+from gluestar.ops import run_stage
 from gluestar.pipelines.finance import run_finance
 from gluestar.redshift import REDSHIFT_JOB_ARGUMENTS, load_run_from_args
+from gluestar.report import RunReport
 
 
-def main() -> None:
+def main() -> RunReport:
     args = resolve_options(
         sys.argv,
         ["JOB_NAME", "RAW_PATH", "PROCESSED_PATH"],
@@ -29,11 +33,13 @@ def main() -> None:
         quality_engine=args["QUALITY_ENGINE"],
     )
     print(report.render(), flush=True)
-    load = load_run_from_args(job.spark, args["PROCESSED_PATH"], report.run_id, args)
+    with run_stage(report, "load"):
+        load = load_run_from_args(job.spark, args["PROCESSED_PATH"], report.run_id, args)
     if load is not None:
         print(load.render(), flush=True)
     job.commit()
+    return report
 
 
 if __name__ == "__main__":
-    run_job(main)
+    run_job(main, pipeline="finance")

@@ -24,6 +24,7 @@ __all__ = [
     "DataQualityError",
     "PublishError",
     "RedshiftLoadError",
+    "DeployError",
 ]
 
 
@@ -53,3 +54,7 @@ class PublishError(GluestarError, OSError):
 
 class RedshiftLoadError(GluestarError):
     """Loading a run into Redshift (or its PostgreSQL stand-in) failed and was rolled back."""
+
+
+class DeployError(GluestarError):
+    """Building, uploading or creating/updating the Glue jobs failed (``gluestar deploy``)."""
