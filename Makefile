@@ -20,7 +20,7 @@ SPARK_SUBMIT := $(SPARK_ENV) $(abspath $(VENV))/bin/spark-submit --master '$(MAS
 	--conf spark.ui.showConsoleProgress=false --conf spark.sql.shuffle.partitions=8 \
 	--driver-java-options '-Dlog4j2.configurationFile=file:$(abspath jobs/log4j2-local.properties)'
 
-.PHONY: help venv run test test-fast wheel lint clean data bench
+.PHONY: help venv run test test-fast wheel lint clean data bench deploy
 
 help:
 	@echo "make run    - run the finance job on the bundled sample (output in $(OUT)), load it into a local PostgreSQL"
@@ -31,6 +31,7 @@ help:
 	@echo "make bench [ROWS=n[,m..]] - benchmark the finance job (default sizes $(BENCH_ROWS)); results in $(BENCH_OUT)"
 	@echo "make run-load [RUN_ID=..] - load a finished run into the local PostgreSQL again"
 	@echo "make pg-start / pg-stop - start or stop the local PostgreSQL in $(PG_DIR)"
+	@echo "make deploy STACK=name - build the wheel, upload it and the job scripts, create or update the Glue jobs"
 	@echo "make clean  - stop the local PostgreSQL, remove build output, outputs and the virtualenv"
 
 $(STAMP): setup.py pyproject.toml
@@ -128,6 +129,13 @@ BENCH_SIZES = $(if $(filter command line environment,$(origin ROWS)),$(ROWS),$(B
 
 bench: $(WHEEL)
 	$(PY) data/bench_finance.py --rows $(BENCH_SIZES) --wheel $(WHEEL) --out $(BENCH_OUT) $(BENCH_ARGS)
+
+# `make deploy STACK=gluestar [REGION=eu-west-1]`: the stack of infra/gluestar.yaml must exist (see the README).
+STACK ?=
+REGION ?=
+deploy: $(WHEEL)
+	@test -n "$(STACK)" || { echo "make deploy needs STACK=<CloudFormation stack name>"; exit 2; }
+	$(VENV)/bin/gluestar deploy --stack $(STACK) --wheel $(WHEEL) $(if $(REGION),--region $(REGION))
 
 clean:
 	-@[ -x $(PY) ] && $(LOCAL_PG) stop --dir $(PG_DIR) 2>/dev/null || true

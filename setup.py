@@ -1,7 +1,10 @@
 """Packaging for gluestar: a pure-Python wheel for AWS Glue 5.x (Spark 3.5, Python 3.11).
 
-Glue provides Spark, so the wheel itself depends on nothing; ``pip install 'gluestar[local]'`` adds
-PySpark 3.5 and awsglue's Python side for running jobs off AWS, ``[test]`` the test tools.
+Glue provides Spark, so the wheel itself depends only on click (small, pure Python) for the
+``gluestar`` command; the Glue jobs load the wheel with ``--extra-py-files``, which installs nothing,
+and never import click. ``pip install 'gluestar[local]'`` adds PySpark 3.5 and awsglue's Python side
+for running jobs off AWS, ``[redshift]`` boto3 (also what ``gluestar deploy`` needs), ``[test]`` the
+test tools.
 The source contracts in ``schemas/`` and the Redshift DDL in ``ddl/`` ship inside the wheel as the
 ``gluestar.schemas`` and ``gluestar.ddl`` packages.
 """
@@ -32,7 +35,9 @@ TEST = [
     *POSTGRES,
     "pytest>=8",
     "chispa==0.12.0",
-    "moto>=5.0",
+    "moto[glue]>=5.0",
+    "cfn-lint>=1.0",
+    "pyyaml>=6",
     "ruff>=0.6",
     "build>=1.0",
     "wheel>=0.43",
@@ -53,7 +58,8 @@ setup(
         "gluestar.ddl": ["*.sql", "*/*.sql"],
     },
     include_package_data=False,
-    install_requires=[],
+    install_requires=["click>=8.1"],
+    entry_points={"console_scripts": ["gluestar = gluestar.cli:main"]},
     extras_require={
         "local": LOCAL,
         "deequ": DEEQU,

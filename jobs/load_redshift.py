@@ -3,16 +3,17 @@
 Arguments: --JOB_NAME, --PROCESSED_PATH, --REDSHIFT_EXECUTOR (connector | data_api | postgres),
 optional --RUN_ID (default: the latest published run) and the target arguments listed in
 gluestar.redshift.config (--REDSHIFT_SECRET_ID, --REDSHIFT_IAM_ROLE, --REDSHIFT_DATABASE, ...).
-No argument carries a password. All logic lives in the gluestar wheel.
+No argument carries a password. run_job reads the ops arguments (--ALERT_TOPIC_ARN,
+--NOTIFY_ON_SUCCESS, --METRICS_NAMESPACE, --LOG_FORMAT). All logic lives in the gluestar wheel.
 """
 
 import sys
 
 from gluestar.glue import resolve_options, run_job, start_job
-from gluestar.redshift import REDSHIFT_JOB_ARGUMENTS, load_run_from_args
+from gluestar.redshift import REDSHIFT_JOB_ARGUMENTS, LoadReport, load_run_from_args
 
 
-def main() -> None:
+def main() -> LoadReport | None:
     args = resolve_options(
         sys.argv,
         ["JOB_NAME", "PROCESSED_PATH", "REDSHIFT_EXECUTOR"],
@@ -23,7 +24,8 @@ def main() -> None:
     if report is not None:
         print(report.render(), flush=True)
     job.commit()
+    return report
 
 
 if __name__ == "__main__":
-    run_job(main)
+    run_job(main, pipeline="finance", stage="load")

@@ -25,6 +25,7 @@ __all__ = [
     "PublishError",
     "RedshiftLoadError",
     "LockError",
+    "DeployError",
 ]
 
 
@@ -58,3 +59,7 @@ class RedshiftLoadError(GluestarError):
 
 class LockError(GluestarError):
     """Another run holds the pipeline's run lock (or took it from this run)."""
+
+
+class DeployError(GluestarError):
+    """Building, uploading or creating/updating the Glue jobs failed (``gluestar deploy``)."""

@@ -3,7 +3,8 @@
 The same job script runs in AWS Glue, under ``spark-submit`` in the Glue Docker image or on a
 laptop. :func:`start_job` starts a ``GlueContext`` and ``Job`` where Glue's JVM classes exist and a
 plain ``SparkSession`` elsewhere; :func:`run_job` turns gluestar errors into one clear line on
-stderr and a non-zero exit instead of a bare traceback.
+stderr and a non-zero exit instead of a bare traceback, and runs the ops hooks of
+:mod:`gluestar.ops` around the job (log format, SNS alerts, CloudWatch metrics).
 
 Examples
 --------
@@ -18,6 +19,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -25,11 +27,16 @@ from typing import Any, NoReturn
 from pyspark.sql import SparkSession
 
 from gluestar.exceptions import ConfigurationError, GluestarError
+from gluestar.ops.alerts import error_text
+from gluestar.ops.hooks import after_failure, after_success, ops_config_from_argv
+from gluestar.ops.logs import configure_logging, set_log_context
+from gluestar.ops.redact import redact
 
 __all__ = [
     "SESSION_SETTINGS",
     "JobContext",
     "configure_session",
+    "current_job",
     "parse_bool",
     "parse_int",
     "parse_float",
@@ -77,6 +84,15 @@ class JobContext:
         """Commit the Glue job (job bookmarks); a no-op outside Glue."""
         if self.job is not None:
             self.job.commit()
+
+
+# The job started by start_job in this run, so run_job knows whether it ran in Glue.
+_CURRENT_JOB: ContextVar[JobContext | None] = ContextVar("gluestar_current_job", default=None)
+
+
+def current_job() -> JobContext | None:
+    """The :class:`JobContext` :func:`start_job` returned in this run, or None before it was called."""
+    return _CURRENT_JOB.get()
 
 
 def resolve_options(
@@ -233,21 +249,70 @@ def start_job(job_name: str, args: Mapping[str, Any], *, app_name: str | None = 
         log.info("gluestar: Glue's JVM classes are absent; running on a plain SparkSession")
     log.info("gluestar %s loaded from %s", _package_version(), _package_origin())
     configure_session(context.spark)
+    _CURRENT_JOB.set(context)
     return context
 
 
-def run_job(main: Callable[[], object]) -> NoReturn:
+def run_job(
+    main: Callable[[], object],
+    *,
+    pipeline: str | None = None,
+    stage: str | None = None,
+    argv: Sequence[str] | None = None,
+) -> NoReturn:
     """Run a job's ``main`` and exit: 0 on success, 1 with one clear line on a gluestar error.
 
     Unexpected errors keep their traceback (they are bugs), preceded by the same one-line summary.
+    Around ``main`` it applies the ops job arguments of :mod:`gluestar.ops.hooks`, read here so that
+    a job whose own arguments are wrong still alerts: ``--LOG_FORMAT`` (text or JSON lines with
+    the run id, pipeline and stage), ``--ALERT_TOPIC_ARN`` (SNS alert on failure with the run id,
+    the failed stage and the error; ``--NOTIFY_ON_SUCCESS`` for successes) and
+    ``--METRICS_NAMESPACE`` (CloudWatch metrics of the :class:`~gluestar.report.RunReport`
+    ``main`` returns; on by default in Glue). An alert or metric that cannot be published is
+    logged as a warning and never changes the job's outcome.
+
+    Parameters
+    ----------
+    main : callable
+        The job; it parses its own arguments and may return its :class:`~gluestar.report.RunReport`.
+    pipeline : str, optional
+        The pipeline, for alerts, metrics and log lines.
+    stage : str, optional
+        What an alert names as the failed stage when the error carries no run report (``load``).
+    argv : sequence of str, optional
+        Defaults to ``sys.argv``.
+
+    Examples
+    --------
+    >>> if __name__ == "__main__":  # doctest: +SKIP
+    ...     run_job(main, pipeline="finance")
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    argv = list(sys.argv if argv is None else argv)
+    _CURRENT_JOB.set(None)
     try:
-        main()
+        ops = ops_config_from_argv(argv, pipeline=pipeline, stage=stage)
     except GluestarError as exc:
         print(f"gluestar: error: {exc}", file=sys.stderr, flush=True)
         sys.exit(1)
+    configure_logging(ops.log_format)
+    set_log_context(pipeline=pipeline, job_name=ops.job_name, job_run_id=ops.job_run_id)
+
+    def failed(exc: BaseException) -> None:
+        if ops.log_format == "json":
+            log.error("job failed: %s", error_text(exc), extra={"error_type": type(exc).__name__})
+        job = current_job()
+        after_failure(ops, exc, in_glue=job is not None and job.in_glue)
+
+    try:
+        result = main()
+    except GluestarError as exc:
+        failed(exc)
+        print(f"gluestar: error: {redact(str(exc))}", file=sys.stderr, flush=True)
+        sys.exit(1)
     except Exception as exc:
-        print(f"gluestar: unexpected error ({type(exc).__name__}): {exc}", file=sys.stderr, flush=True)
+        failed(exc)
+        print(f"gluestar: unexpected error ({type(exc).__name__}): {redact(str(exc))}", file=sys.stderr, flush=True)
         raise
+    job = current_job()
+    after_success(ops, result, in_glue=job is not None and job.in_glue)
     sys.exit(0)

@@ -2,7 +2,9 @@
 
 A job names the secret (``--REDSHIFT_SECRET_ID``, its name or ARN); the password is read at run
 time with the job role's ``secretsmanager:GetSecretValue`` permission and goes straight into the
-driver. Error messages name the secret and the missing keys, never a value.
+driver. Error messages name the secret and the missing keys, never a value, and the password is
+registered with :func:`gluestar.ops.redact.register_secret`, so logs, alerts and error lines mask it
+even if a driver's message were to quote it.
 
 The secret is the JSON Redshift's own console/CLI secrets use::
 
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from gluestar.exceptions import ConfigurationError, RedshiftLoadError
+from gluestar.ops.redact import register_secret
 from gluestar.redshift.executors import error_text
 
 __all__ = ["DEFAULT_PORT", "REQUIRED_SECRET_KEYS", "connect_redshift", "redshift_credentials"]
@@ -86,6 +89,7 @@ def redshift_credentials(secret_id: str, *, client: Any = None, region: str | No
             f"secret {secret_id!r} lacks key(s) {', '.join(missing)}; it needs "
             f"{', '.join(REQUIRED_SECRET_KEYS)} and may have port, dbname"
         )
+    register_secret(str(data["password"]))
     try:
         port = int(data.get("port") or DEFAULT_PORT)
     except (TypeError, ValueError):
