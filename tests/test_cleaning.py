@@ -124,6 +124,12 @@ TRANSACTION_CASES = {
         _transaction("amount-bad-2", amount="12345678901234567.00"),
     ],
     "amount-long": [_transaction("amount-long", amount="1" * 30 + "x" * 20)],
+    # account_name holds at most 256 bytes (UTF-8) after trimming; "é" is 2 bytes.
+    "bytes": [
+        _transaction("bytes-fits", account_name=" " + "a" * 256 + " "),
+        _transaction("bytes-too-long", account_name="a" * 257),
+        _transaction("bytes-multibyte", account_name="é" * 129),
+    ],
     "modified": [
         _transaction("modified-1", last_modified=None),
         _transaction("modified-2", last_modified=" "),
@@ -237,6 +243,21 @@ def test_validate_source_quotes_long_values_cut_to_40_characters(spark, validate
         "amount-long",
         "transaction_id",
         [("amount-long", f"amount '{value}…' is not a valid amount", ["amount is not a valid amount"], "quarantined")],
+    )
+
+
+def test_validate_source_quarantines_strings_longer_than_their_max_length_in_utf8_bytes(spark, validated_transactions):
+    rule = ["account_name is too long"]
+    _assert_outcomes(
+        spark,
+        validated_transactions,
+        "bytes",
+        "transaction_id",
+        [
+            ("bytes-fits", None, [], "accepted"),
+            ("bytes-too-long", f"account_name '{'a' * 40}…' is 257 bytes long (max 256 bytes)", rule, "quarantined"),
+            ("bytes-multibyte", f"account_name '{'é' * 40}…' is 258 bytes long (max 256 bytes)", rule, "quarantined"),
+        ],
     )
 
 
@@ -463,6 +484,11 @@ def test_column_rules_labels_per_column_type():
 
     assert labels(ColumnSpec("name")) == []
     assert labels(ColumnSpec("id", required=True)) == ["id is missing"]
+    assert labels(ColumnSpec("code", required=True, reserved=("X",), max_length=8)) == [
+        "code is missing",
+        "code is reserved",
+        "code is too long",
+    ]
     assert labels(ColumnSpec("d", "date", formats=("yyyy-MM-dd",), min=dt.date(2000, 1, 1))) == [
         "d is not a valid date",
         "d is out of range",

@@ -167,6 +167,52 @@ def test_star_schema_table_lookup_names_the_known_tables():
         load_star_schema("finance").table("dim_time")
 
 
+#: Which star column each source string column feeds (the pipeline's mapping, spelled out).
+FEEDS = {
+    ("transactions", "transaction_id"): ("fact_gl_transaction", "transaction_id"),
+    ("transactions", "department_code"): ("dim_department", "department_code"),
+    ("transactions", "department_name"): ("dim_department", "department_name"),
+    ("transactions", "business_unit"): ("dim_department", "business_unit"),
+    ("transactions", "account_number"): ("dim_account", "account_number"),
+    ("transactions", "account_name"): ("dim_account", "account_name"),
+    ("transactions", "account_type"): ("dim_account", "account_type"),
+    ("transactions", "category"): ("dim_account", "category"),
+    ("budget", "department_code"): ("dim_department", "department_code"),
+    ("budget", "account_number"): ("dim_account", "account_number"),
+    ("budget", "scenario"): ("dim_scenario", "scenario_name"),
+}
+
+
+def test_every_source_string_column_feeds_a_star_column():
+    string_columns = {
+        (source, spec.name)
+        for source in ("transactions", "budget")
+        for spec in load_source_contract("finance", source).columns
+        if spec.type == "string"
+    }
+    assert string_columns == set(FEEDS)
+
+
+@pytest.mark.parametrize(("source", "column"), sorted(FEEDS), ids=[f"{s}.{c}" for s, c in sorted(FEEDS)])
+def test_source_string_column_max_length_fits_the_star_column_it_feeds(source, column):
+    table, star_column = FEEDS[(source, column)]
+    star_length = {c.name: c.length for c in load_star_schema("finance").table(table).columns}[star_column]
+    max_length = load_source_contract("finance", source).column(column).max_length
+    assert star_length is not None
+    assert max_length is not None
+    assert max_length <= star_length
+
+
+def test_transactions_contract_string_max_lengths():
+    contract = load_source_contract("finance", "transactions")
+    assert contract.column("account_name") == ColumnSpec("account_name", max_length=256)
+    assert {c.name: c.max_length for c in contract.columns if c.type != "string"} == {
+        "transaction_date": None,
+        "amount": None,
+        "last_modified": None,
+    }
+
+
 def test_shipped_contract_is_missing_in_the_wheel():
     with pytest.raises(
         ConfigurationError, match=f"^{re.escape('no schema file finance/payroll.json in the gluestar wheel')}$"
@@ -278,6 +324,16 @@ def test_contract_file_that_is_not_json(tmp_path):
         (
             _column_with(2, default="X", reserved=["X"]),
             "payroll.salary: the default 'X' is one of the reserved values",
+        ),
+        (_column_with(0, max_length="64"), "payroll.Employee_ID: 'max_length' must be an integer; got '64'"),
+        (_column_with(0, max_length=0), "payroll.Employee_ID: 'max_length' must be at least 1; got 0"),
+        (
+            _column_with(1, max_length=10),
+            "payroll.paid_on: 'max_length' applies to string columns only, not to a date",
+        ),
+        (
+            _column_with(0, max_length=2, default="Ann"),
+            "payroll.Employee_ID: the default 'Ann' is longer than 'max_length' (2)",
         ),
         (
             _contract_with(columns=[*GOOD_CONTRACT["columns"], {"name": "SALARY"}]),

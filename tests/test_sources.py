@@ -171,3 +171,34 @@ def test_a_file_that_is_not_utf8_is_quarantined_not_silently_altered(spark, tmp_
         ["department_code is not valid UTF-8"],
         "quarantined",
     )
+
+
+def test_read_csv_source_names_each_row_s_file_exactly_as_listed(spark, tmp_path):
+    # Spark's input_file_name() would say file:///…/budget%20a+b%2520.csv.
+    path = _write(
+        tmp_path,
+        "budget_month,department_code,account_number,budget_amount\n2025-01,D1,4000,1\n",
+        name="budget a+b%20.csv",
+    )
+    assert [r._source_file for r in read_csv_source(spark, [path], BUDGET).frame.collect()] == [path]
+
+
+def test_read_csv_source_rejects_a_file_that_ends_inside_a_quoted_field(spark, tmp_path):
+    path = _write(
+        tmp_path, 'budget_month,department_code,account_number,budget_amount,scenario\n2025-01,D1,4000,1,"Bud'
+    )
+    message = (
+        f'{path}: the file ends inside a quoted field (an odd number of " characters and no line break at the end): '
+        "its last line looks truncated or a quote is unbalanced"
+    )
+    with pytest.raises(SourceFileError, match=f"^{re.escape(message)}$"):
+        read_csv_source(spark, [path], BUDGET)
+
+
+def test_read_csv_source_reads_a_last_line_without_a_line_break(spark, tmp_path):
+    path = _write(
+        tmp_path,
+        'budget_month,department_code,account_number,budget_amount,scenario\n2025-01,D1,4000,1,"Budget, ""Q1"""',
+    )
+    rows = read_csv_source(spark, [path], BUDGET).frame.select("scenario", "_corrupt_record").collect()
+    assert [tuple(r) for r in rows] == [('Budget, "Q1"', None)]

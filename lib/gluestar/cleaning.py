@@ -48,7 +48,15 @@ from gluestar.constants import (
 from gluestar.contracts import ColumnSpec, SourceContract
 from gluestar.exceptions import SchemaContractError
 
-__all__ = ["validate_source", "clean_text", "typed_value", "column_rules", "encoding_rule", "MALFORMED_ROW_REASON"]
+__all__ = [
+    "validate_source",
+    "clean_text",
+    "typed_value",
+    "column_rules",
+    "encoding_rule",
+    "length_rule",
+    "MALFORMED_ROW_REASON",
+]
 
 #: Reason given to a CSV line that does not split into the header's number of fields.
 MALFORMED_ROW_REASON = "malformed CSV row: wrong number of fields"
@@ -132,6 +140,30 @@ def encoding_rule(name: str, text: Column, encoding: str) -> Reason:
     return f"{name} is not valid {encoding}", F.when(text.contains(_REPLACEMENT_CHARACTER), message)
 
 
+def length_rule(name: str, text: Column, max_length: int) -> Reason:
+    """The rule that a cleaned value holds at most ``max_length`` bytes in UTF-8.
+
+    Bytes, not characters: Redshift's ``VARCHAR(n)`` counts bytes, so ``'é' * 200`` (400 bytes)
+    does not fit a ``VARCHAR(256)`` although it has 200 characters.
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("ééé",)], "t string")
+    >>> label, message = length_rule("code", F.col("t"), 4)
+    >>> label, df.select(message.alias("m")).first().m
+    ('code is too long', "code 'ééé' is 6 bytes long (max 4 bytes)")
+    """
+    size = F.octet_length(text)
+    message = F.concat(
+        F.lit(f"{name} "),
+        excerpt(text),
+        F.lit(" is "),
+        size.cast("string"),
+        F.lit(f" bytes long (max {max_length} bytes)"),
+    )
+    return f"{name} is too long", F.when(size > F.lit(max_length), message)
+
+
 def column_rules(spec: ColumnSpec, text: Column, value: Column) -> list[Reason]:
     """The rules one column can break, given its cleaned text and its typed value.
 
@@ -160,6 +192,8 @@ def column_rules(spec: ColumnSpec, text: Column, value: Column) -> list[Reason]:
         is_reserved = text.isin(list(spec.reserved))
         message = F.concat(F.lit(f"{name} "), excerpt(text), F.lit(f" is reserved (reserved: {listed})"))
         rules.append((f"{name} is reserved", F.when(is_reserved, message)))
+    if spec.max_length is not None:
+        rules.append(length_rule(name, text, spec.max_length))
     accepted = ", ".join(spec.formats)
     if spec.type in ("date", "month", "timestamp"):
         rules.append(

@@ -138,6 +138,10 @@ class ColumnSpec:
         names the actual transactions and may not be a budget scenario.
     precision, scale : int
         Decimal type of ``amount`` columns.
+    max_length : int or None
+        Most bytes (UTF-8) a ``string`` value may hold after cleaning; a longer value sends the row
+        to quarantine. Set it to the length of the star column the value feeds: Redshift's
+        ``VARCHAR(n)`` counts bytes, and a COPY fails on a longer value.
     """
 
     name: str
@@ -151,6 +155,7 @@ class ColumnSpec:
     reserved: tuple[str, ...] = ()
     precision: int = 18
     scale: int = 2
+    max_length: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> ColumnSpec:
@@ -183,6 +188,14 @@ class ColumnSpec:
             raise ConfigurationError(f"{what}: 'reserved' must be a list of non-empty strings; got {reserved!r}")
         if default is not None and default in reserved:
             raise ConfigurationError(f"{what}: the default {default!r} is one of the reserved values")
+        max_length = data.get("max_length")
+        if max_length is not None:
+            if col_type != "string":
+                raise ConfigurationError(f"{what}: 'max_length' applies to string columns only, not to a {col_type}")
+            if _integer(max_length, f"{what}: 'max_length'") < 1:
+                raise ConfigurationError(f"{what}: 'max_length' must be at least 1; got {max_length}")
+            if default is not None and len(default.encode("utf-8")) > max_length:
+                raise ConfigurationError(f"{what}: the default {default!r} is longer than 'max_length' ({max_length})")
         return cls(
             name=name.lower(),
             type=col_type,
@@ -195,6 +208,7 @@ class ColumnSpec:
             reserved=tuple(reserved),
             precision=precision,
             scale=scale,
+            max_length=max_length,
         )
 
 

@@ -1,6 +1,7 @@
 """The run report: what each source contributed and what each table holds.
 
-Counts come from one aggregation over each classified source, so they always reconcile::
+Counts come from one aggregation over each classified source, grouped by source file, so they always
+reconcile, per source and per file::
 
     rows read = accepted + quarantined + exact duplicates + superseded versions
 
@@ -28,6 +29,7 @@ from pyspark.sql import functions as F
 from gluestar.constants import (
     REJECT_REASON_COLUMN,
     REJECT_RULES_COLUMN,
+    SOURCE_FILE_COLUMN,
     STATUS_ACCEPTED,
     STATUS_COLUMN,
     STATUS_EXACT_DUPLICATE,
@@ -37,10 +39,40 @@ from gluestar.constants import (
 from gluestar.exceptions import DataQualityError
 from gluestar.quality.results import render_summary
 
-__all__ = ["SourceCounts", "RunReport", "count_source", "check_source", "attach_report", "report_of"]
+__all__ = ["FileCounts", "SourceCounts", "RunReport", "count_source", "check_source", "attach_report", "report_of"]
 
 #: Most distinct rejection rules listed per source in a report.
 _MAX_RULES = 50
+#: Most files listed per source in the rendered report (the JSON lists every file).
+_MAX_FILES_SHOWN = 20
+_COUNTS = ("rows_read", "accepted", "quarantined", "exact_duplicates", "superseded")
+
+
+@dataclass
+class FileCounts:
+    """Reconciliation of one source file: what its rows became.
+
+    Examples
+    --------
+    >>> FileCounts(rows_read=3, accepted=1, quarantined=1, superseded=1).reconciles
+    True
+    """
+
+    rows_read: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    exact_duplicates: int = 0
+    superseded: int = 0
+
+    @property
+    def reconciles(self) -> bool:
+        """True when rows read = accepted + quarantined + exact duplicates + superseded."""
+        return self.rows_read == self.accepted + self.quarantined + self.exact_duplicates + self.superseded
+
+    @property
+    def all_quarantined(self) -> bool:
+        """True when the file had rows and every one of them was quarantined."""
+        return self.rows_read > 0 and self.quarantined == self.rows_read
 
 
 @dataclass
@@ -61,6 +93,9 @@ class SourceCounts:
         Files read.
     unknown_columns, missing_optional_columns : dict of str to list of str
         Header findings per file.
+    by_file : dict of str to FileCounts
+        The counts per source file, keyed by its path as listed (the ``_source_file`` of its
+        rows); a file without data rows has no entry (see :attr:`files_without_rows`).
     """
 
     source: str
@@ -74,6 +109,7 @@ class SourceCounts:
     files: list[str] = field(default_factory=list)
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
     missing_optional_columns: dict[str, list[str]] = field(default_factory=dict)
+    by_file: dict[str, FileCounts] = field(default_factory=dict)
 
     @property
     def duplicates_removed(self) -> int:
@@ -82,8 +118,26 @@ class SourceCounts:
 
     @property
     def reconciles(self) -> bool:
-        """True when rows read = accepted + quarantined + duplicates removed."""
-        return self.rows_read == self.accepted + self.quarantined + self.duplicates_removed
+        """True when rows read = accepted + quarantined + duplicates removed, for the source and each file."""
+        return self.rows_read == self.accepted + self.quarantined + self.duplicates_removed and all(
+            f.reconciles for f in self.by_file.values()
+        )
+
+    @property
+    def files_without_rows(self) -> list[str]:
+        """Files read that held a header but no data rows.
+
+        Known only when the per-file counts are (``by_file`` filled, or a source without rows).
+
+        Examples
+        --------
+        >>> SourceCounts("budget", 2, 2, files=["a.csv", "b.csv"], by_file={"a.csv": FileCounts(2, 2)}
+        ...     ).files_without_rows
+        ['b.csv']
+        """
+        if not self.by_file and self.rows_read:
+            return []
+        return [f for f in self.files if f not in self.by_file]
 
 
 def count_source(source: str, classified: DataFrame, *, conflict_reason: str) -> SourceCounts:
@@ -94,7 +148,7 @@ def count_source(source: str, classified: DataFrame, *, conflict_reason: str) ->
     source : str
         Source name for the report.
     classified : DataFrame
-        Rows with ``_status``, ``reject_reason`` and ``reject_rules``.
+        Rows with ``_status``, ``reject_reason``, ``reject_rules`` and, optionally, ``_source_file``.
     conflict_reason : str
         The source's conflict reason, to count conflicts apart.
 
@@ -105,15 +159,20 @@ def count_source(source: str, classified: DataFrame, *, conflict_reason: str) ->
     >>> c = count_source("s", df, conflict_reason="clash")
     >>> (c.rows_read, c.accepted, c.quarantined, c.rejected_by_rule)
     (2, 1, 1, {'x is missing': 1})
+
+    With a ``_source_file`` column, ``by_file`` holds the same counts per file.
     """
     status = F.col(STATUS_COLUMN)
+    source_file = F.col(SOURCE_FILE_COLUMN) if SOURCE_FILE_COLUMN in classified.columns else F.lit(None).cast("string")
 
     def count_when(condition: Any) -> Any:
         return F.sum(F.when(condition, F.lit(1)).otherwise(F.lit(0))).cast("bigint")
 
     rules = F.explode(F.when(status == F.lit(STATUS_QUARANTINED), F.col(REJECT_RULES_COLUMN)))
-    totals, by_rule = (
-        classified.agg(
+    # One row per file (a handful of counts each), not data rows.
+    per_file, by_rule = (
+        classified.groupBy(source_file.alias("file"))
+        .agg(
             F.count(F.lit(1)).alias("rows_read"),
             count_when(status == F.lit(STATUS_ACCEPTED)).alias("accepted"),
             count_when(status == F.lit(STATUS_QUARANTINED)).alias("quarantined"),
@@ -122,7 +181,8 @@ def count_source(source: str, classified: DataFrame, *, conflict_reason: str) ->
             count_when(
                 (status == F.lit(STATUS_QUARANTINED)) & (F.col(REJECT_REASON_COLUMN) == F.lit(conflict_reason))
             ).alias("conflicts"),
-        ).first(),
+        )
+        .collect(),
         classified.select(rules.alias("rule"))
         .groupBy("rule")
         .count()
@@ -131,31 +191,50 @@ def count_source(source: str, classified: DataFrame, *, conflict_reason: str) ->
     )
     return SourceCounts(
         source=source,
-        **{
-            name: int(totals[name] or 0)
-            for name in ("rows_read", "accepted", "quarantined", "exact_duplicates", "superseded", "conflicts")
-        },
+        **{name: sum(int(row[name]) for row in per_file) for name in (*_COUNTS, "conflicts")},
         rejected_by_rule={row["rule"]: int(row["count"]) for row in by_rule},
+        by_file={
+            row["file"]: FileCounts(**{name: int(row[name]) for name in _COUNTS})
+            for row in sorted(per_file, key=lambda r: r["file"] or "")
+            if row["file"] is not None
+        },
     )
 
 
 def check_source(counts: SourceCounts, quarantine: str) -> None:
-    """Stop the run when a source that had rows has none accepted.
+    """Stop the run when a source, or one of its files, had rows and contributed none.
+
+    A source whose rows were all rejected or removed as duplicates fails. So does a file whose
+    rows were *all quarantined*: publishing without it would look like a month without spend. A
+    file whose rows are all exact duplicates or superseded versions (a re-sent extract) is fine.
 
     Raises
     ------
     DataQualityError
-        If every row of the source was rejected or removed as a duplicate.
+        Naming the source, or every file concerned, and the quarantine folder.
 
     Examples
     --------
     >>> check_source(SourceCounts("budget", rows_read=2, accepted=1, quarantined=1), "/q")
+    >>> by_file = {"b1.csv": FileCounts(2, 2), "b2.csv": FileCounts(1, 0, 1)}
+    >>> try:
+    ...     check_source(SourceCounts("budget", 3, 2, 1, by_file=by_file), "/q")
+    ... except DataQualityError as exc:
+    ...     print(exc)
+    b2.csv: every one of its 1 budget rows was quarantined; nothing was published (quarantined rows are in /q)
     """
     if counts.rows_read > 0 and counts.accepted == 0:
         raise DataQualityError(
             f"every one of the {counts.rows_read} {counts.source} rows was rejected or removed as a "
             f"duplicate; nothing was published (quarantined rows are in {quarantine})"
         )
+    rejected = [
+        f"{path}: every one of its {file.rows_read} {counts.source} rows was quarantined"
+        for path, file in counts.by_file.items()
+        if file.all_quarantined
+    ]
+    if rejected:
+        raise DataQualityError(f"{'; '.join(rejected)}; nothing was published (quarantined rows are in {quarantine})")
 
 
 _REPORT_ATTRIBUTE = "gluestar_run_report"
@@ -220,6 +299,9 @@ class RunReport:
         for counts, source in zip(data["sources"], self.sources, strict=True):
             counts["duplicates_removed"] = source.duplicates_removed
             counts["reconciles"] = source.reconciles
+            counts["files_without_rows"] = source.files_without_rows
+            for path, file in counts["by_file"].items():
+                file["reconciles"] = source.by_file[path].reconciles
         return data
 
     def to_json(self) -> str:
@@ -235,7 +317,12 @@ class RunReport:
         for counts in data.pop("sources", []):
             counts.pop("duplicates_removed", None)
             counts.pop("reconciles", None)
-            sources.append(SourceCounts(**counts))
+            counts.pop("files_without_rows", None)
+            by_file = {
+                path: FileCounts(**{name: file[name] for name in _COUNTS})
+                for path, file in counts.pop("by_file", {}).items()
+            }
+            sources.append(SourceCounts(**counts, by_file=by_file))
         return cls(sources=sources, **data)
 
     def render(self) -> str:
@@ -266,6 +353,8 @@ class RunReport:
         ]
         lines += ["", *_table(header, rows)]
         for s in self.sources:
+            if s.by_file:
+                lines += ["", *_file_table(s)]
             if s.rejected_by_rule:
                 lines += ["", f"  quarantined {s.source} rows by rule:"]
                 lines += [f"    {count:>8}  {rule}" for rule, count in s.rejected_by_rule.items()]
@@ -273,6 +362,8 @@ class RunReport:
                 lines.append(f"  note: {path}: unknown column(s) left out: {', '.join(columns)}")
             for path, columns in s.missing_optional_columns.items():
                 lines.append(f"  note: {path}: optional column(s) absent, read as null: {', '.join(columns)}")
+            for path in s.files_without_rows:
+                lines.append(f"  note: {path}: has a header but no data rows")
         if self.tables:
             lines += ["", *_table(("table", "rows"), [(n, str(c)) for n, c in self.tables.items()])]
         if self.quality:
@@ -289,6 +380,14 @@ class RunReport:
         for message in self.messages:
             lines.append(f"  {message}")
         return "\n".join(lines)
+
+
+def _file_table(counts: SourceCounts) -> list[str]:
+    header = (f"{counts.source} file", "read", "accepted", "quarantined", "exact dup", "superseded")
+    shown = list(counts.by_file.items())[:_MAX_FILES_SHOWN]
+    rows = [(path, *(str(getattr(file, name)) for name in _COUNTS)) for path, file in shown]
+    more = len(counts.by_file) - len(shown)
+    return _table(header, rows) + ([f"  … and {more} more file(s) (see the JSON report)"] if more > 0 else [])
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:

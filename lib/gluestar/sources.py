@@ -7,7 +7,12 @@ read as null; an unknown extra column is left out of the star schema. Both are r
 
 Rows are read as strings, every column, so that validation (not the CSV reader) decides what is
 valid and the quarantine can show the raw value. A line that does not split into the header's number
-of fields keeps its text in ``_corrupt_record`` and is quarantined later.
+of fields keeps its text in ``_corrupt_record`` and is quarantined later. ``_source_file`` names each
+row's file exactly as it was listed (and as reports and errors name it).
+
+A file that ends inside a quoted field (an unterminated quote: the file was cut off, or a quote is
+unbalanced) stops the run: the CSV reader would silently take everything up to the end of the file
+as the value and the row would look complete.
 
 Examples
 --------
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -85,17 +91,77 @@ def _reader(spark: SparkSession, contract: SourceContract):
     )
 
 
-def _header(spark: SparkSession, path: str, contract: SourceContract) -> list[str]:
+@dataclass(frozen=True)
+class _Header:
+    names: list[str]
+    spark_name: str  # what Spark's input_file_name() calls the file (URL-encoded, scheme spelled its way)
+
+
+def _header(spark: SparkSession, path: str, contract: SourceContract) -> _Header:
     # The first record read as data, not as a header: Spark would rename repeated header names
     # ("amount" twice becomes "amount0", "amount3"), which hides them. Blank names become "_c<i>".
-    first = _reader(spark, contract).option("header", False).csv(path).first()
+    first = _reader(spark, contract).option("header", False).csv(path).select("*", F.input_file_name()).first()
     if first is None:
         raise SourceFileError(f"{path}: the file is empty (no header row)")
-    names = [normalise_header(c or "") or f"_c{i}" for i, c in enumerate(first)]
+    *fields, spark_name = first
+    names = [normalise_header(c or "") or f"_c{i}" for i, c in enumerate(fields)]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise SchemaContractError(f"{path}: duplicate column(s) in the header: {', '.join(duplicated)}")
-    return names
+    return _Header(names, spark_name)
+
+
+_LINE_BREAKS = (ord("\n"), ord("\r"))
+
+
+def _last_byte(spark: SparkSession, path: str) -> int | None:
+    """The file's last byte (one ranged read), or None for an empty file."""
+    jvm: Any = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    size = fs.getFileStatus(hadoop_path).getLen()
+    if size == 0:
+        return None
+    stream = fs.open(hadoop_path)
+    try:
+        stream.seek(size - 1)
+        return int(stream.read())
+    finally:
+        stream.close()
+
+
+def _check_quotes_closed(spark: SparkSession, path: str, contract: SourceContract) -> None:
+    """Refuse a file that ends inside a quoted field.
+
+    Only a file whose last line has no line break can (in practice) have been cut inside a quoted
+    field, so only such a file is scanned, once, as text: with quotes escaped by doubling, a
+    well-formed file holds an even number of quote characters. The check is skipped when the
+    contract escapes quotes with another character (an escaped quote is then a single one).
+    """
+    fmt = contract.format
+    if not fmt.quote or fmt.escape != fmt.quote or _last_byte(spark, path) in (None, *_LINE_BREAKS):
+        return
+    line = F.col("value")
+    quotes = F.sum(F.length(line) - F.length(F.translate(line, fmt.quote, "")))
+    count = spark.read.text(path).agg(quotes.alias("quotes")).first()["quotes"] or 0
+    if count % 2:
+        raise SourceFileError(
+            f"{path}: the file ends inside a quoted field (an odd number of {fmt.quote} characters and no line "
+            "break at the end): its last line looks truncated or a quote is unbalanced"
+        )
+
+
+_SPARK_NAME = "__gluestar_spark_file"
+_LISTED_NAME = "__gluestar_listed_file"
+
+
+def _name_as_listed(raw: DataFrame, names: DataFrame) -> DataFrame:
+    """``raw`` plus Spark's name of each row's file and (null if unknown) the name it was listed under.
+
+    A broadcast hash join, not a literal map: a lookup in a literal map scans its keys, which
+    costs rows × files (2 million rows from 1,000 files: 14 s instead of 1 s).
+    """
+    return raw.withColumn(_SPARK_NAME, F.input_file_name()).join(F.broadcast(names), on=_SPARK_NAME, how="left")
 
 
 def read_csv_source(spark: SparkSession, files: Sequence[str], contract: SourceContract) -> SourceRead:
@@ -120,7 +186,7 @@ def read_csv_source(spark: SparkSession, files: Sequence[str], contract: SourceC
     Raises
     ------
     SourceFileError
-        If ``files`` is empty or a file has no header.
+        If ``files`` is empty, a file has no header or a file ends inside a quoted field.
     SchemaContractError
         If a file lacks a required column or repeats one.
     """
@@ -129,8 +195,11 @@ def read_csv_source(spark: SparkSession, files: Sequence[str], contract: SourceC
     groups: dict[tuple[str, ...], list[str]] = {}
     unknown: dict[str, list[str]] = {}
     missing_optional: dict[str, list[str]] = {}
+    listed_as: dict[str, str] = {}
     for path in files:
-        header = _header(spark, path, contract)
+        found = _header(spark, path, contract)
+        header = found.names
+        listed_as[found.spark_name] = path
         missing = [c for c in contract.column_names if c not in header]
         missing_required = [c for c in missing if c in contract.required_columns]
         if missing_required:
@@ -142,19 +211,21 @@ def read_csv_source(spark: SparkSession, files: Sequence[str], contract: SourceC
         extra = [c for c in header if c not in contract.column_names]
         if extra:
             unknown[path] = extra
+        _check_quotes_closed(spark, path, contract)
         groups.setdefault(tuple(header), []).append(path)
 
+    names = spark.createDataFrame(sorted(listed_as.items()), f"{_SPARK_NAME} string, {_LISTED_NAME} string")
     frames = []
     for header, paths in groups.items():
         schema = T.StructType(
             [T.StructField(name, T.StringType()) for name in header]
             + [T.StructField(CORRUPT_RECORD_COLUMN, T.StringType())]
         )
-        raw = _reader(spark, contract).schema(schema).csv(list(paths))
+        raw = _name_as_listed(_reader(spark, contract).schema(schema).csv(list(paths)), names)
         frames.append(
             raw.select(
                 *[F.col(c) if c in header else F.lit(None).cast("string").alias(c) for c in contract.column_names],
-                F.input_file_name().alias(SOURCE_FILE_COLUMN),
+                F.coalesce(F.col(_LISTED_NAME), F.col(_SPARK_NAME)).alias(SOURCE_FILE_COLUMN),
                 F.col(CORRUPT_RECORD_COLUMN),
             )
         )
