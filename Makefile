@@ -20,11 +20,12 @@ SPARK_SUBMIT := $(SPARK_ENV) $(abspath $(VENV))/bin/spark-submit --master '$(MAS
 	--conf spark.ui.showConsoleProgress=false --conf spark.sql.shuffle.partitions=8 \
 	--driver-java-options '-Dlog4j2.configurationFile=file:$(abspath jobs/log4j2-local.properties)'
 
-.PHONY: help venv run test test-fast wheel lint clean data bench deploy
+.PHONY: help venv run test test-fast soak wheel lint clean data bench deploy
 
 help:
 	@echo "make run    - run the finance job on the bundled sample (output in $(OUT)), load it into a local PostgreSQL"
 	@echo "make test   - run the whole test suite"
+	@echo "make soak [SOAK_RUNS=n] - many finance runs over random extracts with random faults"
 	@echo "make wheel  - build $(WHEEL)"
 	@echo "make lint   - ruff over the code"
 	@echo "make data ROWS=n - generate a large GL extract in $(DATA_OUT)"
@@ -107,6 +108,11 @@ pg-stop: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# `make soak [SOAK_RUNS=n]`: the finance soak test with more runs than the 3 of `make test`.
+SOAK_RUNS ?= 12
+soak: $(STAMP)
+	$(PY) -m pytest -m soak --soak-runs $(SOAK_RUNS) tests/reliability
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not e2e"

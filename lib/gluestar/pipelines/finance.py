@@ -71,6 +71,7 @@ from gluestar.faults import checkpoint
 from gluestar.glue import configure_session
 from gluestar.ledger import ledger_key, plan_files
 from gluestar.locking import RunLock
+from gluestar.ops.logs import log_context, set_log_context
 from gluestar.quality import MetricsRepository, QualityReport, RunMetrics, check_engine, load_checks, run_quality_gate
 from gluestar.quality.anomaly import history_depth
 from gluestar.quality.checks import QualityCheck, validate_checks
@@ -133,7 +134,8 @@ def _stage(spark: SparkSession, report: RunReport, name: str) -> Iterator[None]:
         context.setLocalProperty(key, value)
     began = time.perf_counter()
     try:
-        yield
+        with log_context(stage=name):
+            yield
     except BaseException:
         if report.failed_stage is None:
             report.failed_stage = name
@@ -555,7 +557,7 @@ def run_finance(
     SourceFileError, SchemaContractError
         If a source has no file, a file is empty or lacks a required column.
     DataQualityError
-        If every row of a file was rejected, or an ``error`` quality check failed: nothing is
+        If every row of a file was quarantined, or an ``error`` quality check failed: nothing is
         published then, and the quality results are in ``<processed_path>/finance/_quality/``.
     """
     started = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
@@ -564,6 +566,7 @@ def run_finance(
         raise ConfigurationError(
             f"run id {run_id!r} must start with a letter or digit and hold only letters, digits, '_', '.', '-'"
         )
+    set_log_context(run_id=run_id, pipeline=PIPELINE)
     check_engine(quality_engine)
     if lock_ttl_minutes <= 0 or retention_hours < 0:
         raise ConfigurationError(
