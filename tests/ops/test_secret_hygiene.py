@@ -71,6 +71,7 @@ def _run_finance_job(argv: list[str], monkeypatch: pytest.MonkeyPatch, *, stub_s
                 "finance", run_id, status="succeeded", started_at="2025-07-01T02:00:00+00:00",
                 finished_at="2025-07-01T02:01:00+00:00", sources=[SourceCounts("budget", 3, 3)],
                 options={"raw_path": raw_path, "processed_path": processed_path, **options},
+                snapshot=join_path(processed_path, "finance", "_published", "0000000001.json"),
             )  # fmt: skip
             path = Path(join_path(processed_path, "finance", "_runs", f"{run_id}.json"))
             path.parent.mkdir(parents=True)
