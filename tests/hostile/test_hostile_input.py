@@ -27,19 +27,7 @@ from gluestar.pipelines.finance import run_finance
 from gluestar.report import FileCounts, RunReport, report_of
 from gluestar.snapshots import read_published
 
-COLUMNS = [
-    "transaction_id",
-    "transaction_date",
-    "department_code",
-    "department_name",
-    "business_unit",
-    "account_number",
-    "account_name",
-    "account_type",
-    "category",
-    "amount",
-    "last_modified",
-]
+COLUMNS = list(load_source_contract("finance", "transactions").column_names)
 HEADER = ",".join(COLUMNS)
 BUDGET = "budget_month,department_code,account_number,budget_amount,scenario\n2025-01,FIN-01,4000,100.00,\n"
 ONE_MB = 1024 * 1024

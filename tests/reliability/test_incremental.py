@@ -113,25 +113,33 @@ def test_incremental_equals_a_rebuild_from_scratch(spark, first_run, second_run,
     assert natural_tables(spark, tmp_path / "scratch") == incremental
 
 
+def _copy_of_first_run(first_run: tuple[Path, Path], tmp_path: Path) -> tuple[Path, dict[str, object]]:
+    """A copy of the first run's zone to break, and its published state."""
+    out = tmp_path / "out"
+    shutil.copytree(first_run[1], out)
+    return out, published_state(out / "finance")
+
+
+def _rerun_recovers(spark: SparkSession, raw: Path, out: Path, failed: str, expected: dict) -> None:
+    report = run_finance(spark, str(raw), str(out), run_id="rerun")
+    assert report.status == "succeeded"
+    assert not (out / "finance" / "_data" / failed).exists()  # the failed run's files are collected
+    assert natural_tables(spark, out) == expected
+
+
 @pytest.mark.parametrize("checkpoint", ["read", "transform", "write", "quality", "publish"])
 def test_a_fault_at_any_stage_publishes_nothing_and_a_rerun_recovers(
     spark, first_run, second_run, tmp_path, checkpoint
 ) -> None:
-    raw, first = first_run
-    out = tmp_path / "out"
-    shutil.copytree(first, out)
-    before = published_state(out / "finance")
+    raw = first_run[0]
+    out, before = _copy_of_first_run(first_run, tmp_path)
     with inject(checkpoint, RuntimeError(f"injected fault at {checkpoint}")), pytest.raises(RuntimeError) as fault:
         run_finance(spark, str(raw), str(out), run_id="broken")
     assert str(fault.value) == f"injected fault at {checkpoint}"
     assert report_of(fault.value).status == "failed"
     assert published_state(out / "finance") == before
     assert not (out / "finance" / "_lock.json").exists()
-
-    report = run_finance(spark, str(raw), str(out), run_id="rerun")
-    assert report.status == "succeeded"
-    assert not (out / "finance" / "_data" / "broken").exists()  # the failed run's files are collected
-    assert natural_tables(spark, out) == second_run[2]
+    _rerun_recovers(spark, raw, out, "broken", second_run[2])
 
 
 KILLED_RUN = """
@@ -150,10 +158,8 @@ with inject(sys.argv[3], KILL):
 def test_a_killed_run_leaves_the_published_state_and_a_rerun_takes_over_its_lock(
     spark, first_run, second_run, tmp_path, checkpoint
 ) -> None:
-    raw, first = first_run
-    out = tmp_path / "out"
-    shutil.copytree(first, out)
-    before = published_state(out / "finance")
+    raw = first_run[0]
+    out, before = _copy_of_first_run(first_run, tmp_path)
     env = {**os.environ, "PYTHONPATH": str(REPO / "lib"), "PYSPARK_PYTHON": sys.executable}
     killed = subprocess.run(
         [sys.executable, "-c", KILLED_RUN, str(raw), str(out), checkpoint],
@@ -166,8 +172,4 @@ def test_a_killed_run_leaves_the_published_state_and_a_rerun_takes_over_its_lock
     assert (out / "finance" / "_lock.json").exists()  # nobody released it
     assert (out / "finance" / "_data" / "killed").exists()  # half a run on disk, unpublished
     assert published_state(out / "finance") == before
-
-    report = run_finance(spark, str(raw), str(out), run_id="after-kill")
-    assert report.status == "succeeded"
-    assert not (out / "finance" / "_data" / "killed").exists()
-    assert natural_tables(spark, out) == second_run[2]
+    _rerun_recovers(spark, raw, out, "killed", second_run[2])
