@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -11,15 +12,28 @@ from sqlglot import exp
 
 from gluestar.contracts import load_star_schema
 from gluestar.exceptions import ConfigurationError
+from gluestar.packaged import read_packaged_text
 from gluestar.redshift import PostgresExecutor, apply_ddl
 from gluestar.redshift.ddl import ddl_drift, ddl_statements, ddl_text, to_postgres
 
 STAR = load_star_schema("finance")
 TABLES = ddl_text("finance", "tables")
+#: Every pipeline with a star schema and DDL: finance and the four retail pipelines of issue 6.
+PIPELINES = ("finance", "store_sales", "customer_transactions", "product_interactions", "json_orders")
 
 
-def test_the_ddl_matches_the_table_definitions() -> None:
-    assert ddl_drift(STAR, TABLES) == []
+@pytest.mark.parametrize("pipeline", PIPELINES)
+def test_the_ddl_matches_the_table_definitions(pipeline: str) -> None:
+    assert ddl_drift(load_star_schema(pipeline), ddl_text(pipeline, "tables")) == []
+
+
+@pytest.mark.parametrize("pipeline", PIPELINES[1:])
+def test_dim_date_is_the_conformed_finance_dimension(pipeline: str) -> None:
+    def dim_date_sql(text: str) -> str:
+        return re.search(r"CREATE TABLE IF NOT EXISTS dim_date \(.*?\);", text, re.S).group(0)
+
+    assert load_star_schema(pipeline).table("dim_date") == STAR.table("dim_date")
+    assert dim_date_sql(ddl_text(pipeline, "tables")) == dim_date_sql(TABLES)
 
 
 def test_drift_is_reported_column_by_column() -> None:
@@ -60,25 +74,41 @@ def test_missing_and_extra_tables_are_reported() -> None:
     ]
 
 
-def _properties(name: str) -> dict[str, str]:
-    for tree in sqlglot.parse(TABLES, read="redshift"):
+def _properties(name: str, pipeline: str = "finance") -> dict[str, str]:
+    for tree in sqlglot.parse(ddl_text(pipeline, "tables"), read="redshift"):
         if tree is not None and tree.this.this.name == name:
             return {type(p).__name__: p.sql(dialect="redshift") for p in tree.args["properties"].expressions}
     raise AssertionError(name)
 
 
-@pytest.mark.parametrize("name", ["dim_date", "dim_department", "dim_account", "dim_scenario"])
-def test_dimensions_are_copied_to_every_node(name: str) -> None:
-    key = STAR.table(name).key[0]
-
-    assert _properties(name) == {"DistStyleProperty": "DISTSTYLE ALL", "SortKeyProperty": f"SORTKEY({key})"}
+def _tables(kind: str) -> list[tuple[str, str]]:
+    return [(p, t.name) for p in PIPELINES for t in load_star_schema(p).tables if t.kind == kind]
 
 
-@pytest.mark.parametrize("name", ["fact_gl_transaction", "fact_financials"])
-def test_facts_are_distributed_on_account_and_sorted_by_date(name: str) -> None:
-    assert _properties(name) == {
+@pytest.mark.parametrize(("pipeline", "name"), _tables("dimension"))
+def test_dimensions_are_copied_to_every_node(pipeline: str, name: str) -> None:
+    key = load_star_schema(pipeline).table(name).key[0]
+
+    assert _properties(name, pipeline) == {"DistStyleProperty": "DISTSTYLE ALL", "SortKeyProperty": f"SORTKEY({key})"}
+
+
+#: The distribution key of each fact: the key its KPI queries aggregate or join on.
+FACT_DISTKEYS = {
+    ("finance", "fact_gl_transaction"): "account_key",
+    ("finance", "fact_financials"): "account_key",
+    ("store_sales", "fact_sales"): "product_key",
+    ("customer_transactions", "fact_orders"): "customer_key",
+    ("product_interactions", "fact_events"): "item_key",
+    ("json_orders", "fact_orders"): "customer_key",
+    ("json_orders", "fact_order_items"): "customer_key",
+}
+
+
+@pytest.mark.parametrize(("pipeline", "name"), _tables("fact"))
+def test_facts_are_distributed_on_their_key_and_sorted_by_date(pipeline: str, name: str) -> None:
+    assert _properties(name, pipeline) == {
         "DistStyleProperty": "DISTSTYLE KEY",
-        "DistKeyProperty": "DISTKEY(account_key)",
+        "DistKeyProperty": f"DISTKEY({FACT_DISTKEYS[(pipeline, name)]})",
         "SortKeyProperty": "COMPOUND SORTKEY(date_key)",
     }
 
@@ -114,13 +144,37 @@ def test_to_postgres_strips_storage_clauses_and_defers_foreign_keys() -> None:
     )
 
 
-def test_to_postgres_leaves_no_redshift_clause_in_the_shipped_ddl() -> None:
-    transpiled = to_postgres(TABLES) + to_postgres(ddl_text("finance", "kpi_views"))
+@pytest.mark.parametrize("pipeline", PIPELINES)
+def test_to_postgres_leaves_no_redshift_clause_in_the_shipped_ddl(pipeline: str) -> None:
+    tables = ddl_text(pipeline, "tables")
+    transpiled = to_postgres(tables) + to_postgres(ddl_text(pipeline, "kpi_views"))
     code = re.sub(r"/\*.*?\*/", "", transpiled, flags=re.S)
 
     for clause in ("DISTSTYLE", "DISTKEY", "SORTKEY", "ENCODE", "BACKUP"):
         assert clause not in code.upper()
-    assert transpiled.count("DEFERRABLE INITIALLY DEFERRED") == 7
+    assert transpiled.count("DEFERRABLE INITIALLY DEFERRED") == tables.count("FOREIGN KEY")
+
+
+@pytest.mark.parametrize("pipeline", PIPELINES)
+def test_every_kpi_view_transpiles_to_postgres(pipeline: str) -> None:
+    text = ddl_text(pipeline, "kpi_views")
+    views = re.findall(r"^CREATE VIEW (\w+) AS$", text, re.M)
+
+    transpiled = to_postgres(text)
+    assert views
+    assert re.findall(r"CREATE VIEW (\w+) AS", transpiled) == views
+    assert [f"DROP VIEW IF EXISTS {v}" for v in views] == re.findall(r"DROP VIEW IF EXISTS \w+", transpiled)
+
+
+def test_the_json_order_marts_have_the_columns_of_their_parquet_definitions() -> None:
+    marts = json.loads(read_packaged_text("gluestar.schemas", "json_orders/marts.json", what="schema file"))
+    views = {
+        tree.this.name: [e.alias_or_name for e in tree.expression.selects]
+        for tree in sqlglot.parse(ddl_text("json_orders", "kpi_views"), read="redshift")
+        if isinstance(tree, exp.Create)
+    }
+
+    assert views == {t["name"]: [c["name"] for c in t["columns"]] for t in marts["tables"]}
 
 
 def test_to_postgres_refuses_what_it_cannot_parse() -> None:

@@ -123,9 +123,12 @@ def test_split_statements_respects_quotes_and_comments() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "pipeline", ["finance", "store_sales", "customer_transactions", "product_interactions", "json_orders"]
+)
 @pytest.mark.parametrize("name", ["tables", "kpi_views"])
-def test_split_statements_agrees_with_sqlglot_on_the_ddl(name: str) -> None:
-    text = ddl_text("finance", name)
+def test_split_statements_agrees_with_sqlglot_on_the_ddl(name: str, pipeline: str) -> None:
+    text = ddl_text(pipeline, name)
 
     assert len(split_statements(text)) == len([t for t in sqlglot.parse(text, read="redshift") if t is not None])
 
