@@ -7,25 +7,7 @@
 --   * dimensions: DISTSTYLE ALL, sorted by their surrogate key;
 --   * fact_events: distributed on item_key (conversion is computed per item) and sorted by date_key.
 -- Run with search_path set to the target schema (the loader does).
-CREATE TABLE IF NOT EXISTS dim_date (
-    date_key            INTEGER      NOT NULL,  -- yyyyMMdd
-    full_date           DATE         NOT NULL,
-    year                INTEGER      NOT NULL,
-    quarter             INTEGER      NOT NULL,
-    month               INTEGER      NOT NULL,
-    month_name          VARCHAR(9)   NOT NULL,
-    day                 INTEGER      NOT NULL,
-    day_of_week         VARCHAR(9)   NOT NULL,
-    day_of_week_number  INTEGER      NOT NULL,
-    week_of_year        INTEGER      NOT NULL,
-    is_weekend          BOOLEAN      NOT NULL,
-    fiscal_year         INTEGER      NOT NULL,
-    fiscal_quarter      INTEGER      NOT NULL,
-    fiscal_month        INTEGER      NOT NULL,
-    CONSTRAINT pk_dim_date PRIMARY KEY (date_key)
-)
-DISTSTYLE ALL
-SORTKEY (date_key);
+-- dim_date: ddl/shared/dim_date.sql (put in front of this file by ddl_text).
 
 CREATE TABLE IF NOT EXISTS dim_user (
     user_key            INTEGER     NOT NULL,

@@ -41,6 +41,8 @@ __all__ = [
 Dialect = Literal["redshift", "postgres"]
 #: The DDL files of a pipeline, in the order they run (tables before the views that read them).
 DDL_FILES: Final[tuple[str, ...]] = ("tables", "kpi_views")
+#: The conformed date dimension's DDL, shared by every pipeline's ``tables``.
+SHARED_DIM_DATE: Final[str] = "shared/dim_date.sql"
 _DDL_PACKAGE = "gluestar.ddl"
 _SIMPLE_TYPES: Final[dict[str, str]] = {
     "int": "INTEGER",
@@ -76,8 +78,15 @@ def ddl_text(pipeline: str, name: str, *, directory: str | Path | None = None) -
     --------
     >>> ddl_text("finance", "kpi_views").count("CREATE VIEW")
     3
+
+    ``tables`` starts with the conformed ``dim_date`` of ``ddl/shared/dim_date.sql``, the one
+    definition every pipeline shares.
     """
-    return read_packaged_text(_DDL_PACKAGE, f"{pipeline}/{name}.sql", directory=directory, what="DDL file")
+    text = read_packaged_text(_DDL_PACKAGE, f"{pipeline}/{name}.sql", directory=directory, what="DDL file")
+    if name != "tables":
+        return text
+    shared = read_packaged_text(_DDL_PACKAGE, SHARED_DIM_DATE, directory=directory, what="DDL file")
+    return f"{shared}\n{text}"
 
 
 def ddl_statements(
