@@ -27,68 +27,29 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
-from gluestar.cleaning import validate_source
 from gluestar.columns import date_key
-from gluestar.constants import (
-    ACTUAL_SCENARIO,
-    BATCH_ID_COLUMN,
-    CORRUPT_RECORD_COLUMN,
-    DEFAULT_BUDGET_SCENARIO,
-    LOAD_TIMESTAMP_COLUMN,
-    RAW_COLUMN,
-    REJECT_REASON_COLUMN,
-    REJECT_RULES_COLUMN,
-    SOURCE_FILE_COLUMN,
-    STATUS_ACCEPTED,
-    STATUS_COLUMN,
-    STATUS_QUARANTINED,
-    UNKNOWN_LABEL,
-)
-from gluestar.contracts import (
-    SourceContract,
-    StarSchema,
-    TableColumn,
-    TableSpec,
-    load_source_contract,
-    load_star_schema,
-)
-from gluestar.dedup import resolve_against_published, resolve_duplicates
+from gluestar.constants import ACTUAL_SCENARIO, DEFAULT_BUDGET_SCENARIO, UNKNOWN_LABEL
+from gluestar.contracts import StarSchema, TableColumn, TableSpec
 from gluestar.dimensions import MAX_DATE, MIN_DATE, conform_dimension, conform_to, date_dimension, latest_attributes
-from gluestar.exceptions import ConfigurationError, SourceFileError
 from gluestar.facts import lookup_key, year_month_partitions
 from gluestar.faults import checkpoint
-from gluestar.glue import configure_session
-from gluestar.ledger import ledger_key, plan_files
-from gluestar.locking import RunLock
-from gluestar.ops.logs import log_context, set_log_context
-from gluestar.quality import MetricsRepository, QualityReport, RunMetrics, check_engine, load_checks, run_quality_gate
-from gluestar.quality.anomaly import history_depth
-from gluestar.quality.checks import QualityCheck, validate_checks
-from gluestar.redshift.files import SparkStorage
-from gluestar.report import RunReport, attach_report, check_source, count_source
-from gluestar.snapshots import (
-    DATA_FOLDER,
-    Snapshot,
-    TableVersion,
-    collect_garbage,
-    commit_snapshot,
-    current_snapshot,
-    read_table_version,
-    written_version,
+from gluestar.pipelines.runner import (
+    FILE_SEQ_COLUMN,
+    QUALITY_FOLDER,
+    QUARANTINE_FOLDER,
+    PipelineRun,
+    RunOptions,
+    accepted,
+    audit_columns,
+    partition_keys,
 )
-from gluestar.sources import read_csv_source
-from gluestar.storage import file_status, join_path, list_files, write_table, write_text
+from gluestar.report import RunReport
 from gluestar.variance import compare_to_budget, is_favorable, variance, variance_pct
 
 __all__ = [
@@ -100,13 +61,15 @@ __all__ = [
     "build_dimensions",
     "build_gl_fact",
     "build_financials",
+    "QUALITY_FOLDER",
+    "QUARANTINE_FOLDER",
+    "FILE_SEQ_COLUMN",
 ]
 
 log = logging.getLogger("gluestar.finance")
 
 PIPELINE = "finance"
 FINANCE_SOURCES = ("transactions", "budget")
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _MONTH = "month_date"
 
 
@@ -117,39 +80,6 @@ class FinanceRun:
     run_id: str
     load_timestamp: dt.datetime
     fiscal_year_start_month: int = 1
-
-
-@contextmanager
-def _stage(spark: SparkSession, report: RunReport, name: str) -> Iterator[None]:
-    """Time a pipeline stage into the report (seconds, cumulative per name).
-
-    The Spark jobs the stage starts carry the job group ``gluestar:<name>`` and the description
-    ``<name>`` (in the Spark UI and the event log, which ``data/bench_finance.py`` reads); the
-    previous values of both local properties are restored on exit.
-    """
-    context = spark.sparkContext
-    labels = {"spark.jobGroup.id": f"gluestar:{name}", "spark.job.description": name}
-    previous = {key: context.getLocalProperty(key) for key in labels}
-    for key, value in labels.items():
-        context.setLocalProperty(key, value)
-    began = time.perf_counter()
-    try:
-        with log_context(stage=name):
-            yield
-    except BaseException:
-        if report.failed_stage is None:
-            report.failed_stage = name
-        raise
-    finally:
-        for key, value in previous.items():
-            context.setLocalProperty(key, value)  # None removes the property
-        elapsed = time.perf_counter() - began
-        report.stage_seconds[name] = round(report.stage_seconds.get(name, 0.0) + elapsed, 3)
-        log.info("stage %s took %.1f s", name, elapsed)
-
-
-def _accepted(classified: DataFrame) -> DataFrame:
-    return classified.filter(F.col(STATUS_COLUMN) == F.lit(STATUS_ACCEPTED))
 
 
 def _type1_dimension(
@@ -240,10 +170,7 @@ def build_gl_fact(
 
 
 def _audit(run: FinanceRun) -> dict[str, Column]:
-    return {
-        BATCH_ID_COLUMN: F.lit(run.run_id),
-        LOAD_TIMESTAMP_COLUMN: F.lit(run.load_timestamp.strftime("%Y-%m-%d %H:%M:%S.%f")).cast("timestamp"),
-    }
+    return audit_columns(run.run_id, run.load_timestamp)
 
 
 def build_financials(
@@ -293,87 +220,6 @@ def build_financials(
     )
 
 
-def _source_file_seq(seq: Mapping[str, int]) -> Column:
-    """The ledger sequence number of each row's file (``_source_file`` as Spark reports it)."""
-    normalised = F.regexp_replace(F.col(SOURCE_FILE_COLUMN), r"^file:(//)?(?=/)", "")
-    pairs = [item for path, number in sorted(seq.items()) for item in (F.lit(ledger_key(path)), F.lit(number))]
-    return F.create_map(*pairs)[normalised].cast("int") if pairs else F.lit(None).cast("int")
-
-
-def _empty_raw(spark: SparkSession, contract: SourceContract) -> DataFrame:
-    schema = T.StructType(
-        [T.StructField(c, T.StringType()) for c in (*contract.column_names, SOURCE_FILE_COLUMN, CORRUPT_RECORD_COLUMN)]
-    )
-    return spark.createDataFrame([], schema)
-
-
-def _classify(
-    spark: SparkSession,
-    files: Sequence[str],
-    contract: SourceContract,
-    seq: Mapping[str, int],
-    published: DataFrame | None,
-) -> tuple[DataFrame, dict]:
-    """Read, validate and deduplicate one source's files, then resolve them against the published rows."""
-    if files:
-        read = read_csv_source(spark, files, contract)
-        raw = read.frame
-        findings = {
-            "files": list(read.files),
-            "unknown_columns": read.unknown_columns,
-            "missing_optional": read.missing_optional,
-        }
-    else:
-        raw = _empty_raw(spark, contract)
-        findings = {"files": [], "unknown_columns": {}, "missing_optional": {}}
-    versioned = contract.version_column is not None
-    classified = (
-        raw.transform(validate_source(contract))
-        .withColumn(FILE_SEQ_COLUMN, _source_file_seq(seq))
-        .transform(
-            resolve_duplicates(
-                contract.key,
-                columns=contract.column_names,
-                version=contract.version_column,
-                conflict_reason=contract.conflict_reason,
-                tiebreak=None if versioned else FILE_SEQ_COLUMN,
-            )
-        )
-    )
-    if published is not None:
-        compared = [c for c in published.columns if c != FILE_SEQ_COLUMN]
-        classified = classified.transform(
-            resolve_against_published(
-                published,
-                contract.key,
-                columns=compared,
-                version=contract.version_column or FILE_SEQ_COLUMN,
-                conflict_reason=contract.conflict_reason,
-            )
-        )
-    return classified.persist(StorageLevel.MEMORY_AND_DISK), findings
-
-
-def _write_quarantine(classified: DataFrame, contract: SourceContract, root: str, run_id: str) -> None:
-    quarantined = classified.filter(F.col(STATUS_COLUMN) == F.lit(STATUS_QUARANTINED)).select(
-        *[F.col(f"{RAW_COLUMN}.{c}").alias(c) for c in contract.column_names],
-        F.col(SOURCE_FILE_COLUMN).alias("source_file"),
-        REJECT_REASON_COLUMN,
-        REJECT_RULES_COLUMN,
-        F.lit(run_id).alias(BATCH_ID_COLUMN),
-    )
-    quarantined.coalesce(1).write.mode("overwrite").partitionBy(BATCH_ID_COLUMN).parquet(
-        join_path(root, QUARANTINE_FOLDER, contract.name)
-    )
-
-
-#: Folder (under ``<processed_path>/finance``) of quality results and of the metrics repository.
-QUALITY_FOLDER = "_quality"
-#: Folder (under ``<processed_path>/finance``) of quarantined rows, ``<source>/batch_id=<run_id>``.
-QUARANTINE_FOLDER = "_quarantine"
-#: Column of a source row's file sequence number (the version of rows of sources without one).
-FILE_SEQ_COLUMN = "_file_seq"
-
 #: Internal state published with the star schema: the accepted budgets, by month, from which
 #: ``fact_financials`` is recomputed for the months a later run touches.
 ACCEPTED_BUDGET = TableSpec(
@@ -397,46 +243,6 @@ ACCEPTED_BUDGET = TableSpec(
 )
 
 
-def _metrics_repository(spark: SparkSession, root: str) -> MetricsRepository:
-    return MetricsRepository(spark, join_path(root, QUALITY_FOLDER, "metrics"))
-
-
-def _quality_gate(
-    spark: SparkSession,
-    root: str,
-    tables: Mapping[str, DataFrame],
-    checks: tuple[QualityCheck, ...],
-    *,
-    run_id: str,
-    engine: str,
-    report: RunReport,
-) -> QualityReport:
-    """Check the run's tables, write the results whatever they are, and stop the run on error failures."""
-    depth = history_depth(checks)
-    history = _metrics_repository(spark, root).load(limit=depth) if depth else []
-    quality = run_quality_gate(spark, tables, checks, engine=engine, history=history, run_id=run_id)
-    results = join_path(root, QUALITY_FOLDER, f"{run_id}.json")
-    write_text(spark, results, quality.to_json())
-    report.quality = {**quality.summary(), "results": results}
-    quality.raise_for_errors(note=f"nothing was published; results in {results}")
-    return quality
-
-
-def _save_metrics(spark: SparkSession, root: str, metrics: RunMetrics, report: RunReport) -> None:
-    """Append the run's metrics to the history; the run is published already, so a failure only warns."""
-    try:
-        _metrics_repository(spark, root).save(metrics)
-    except Exception as exc:
-        log.warning("could not save the quality metrics of run %s: %s", metrics.run_id, exc)
-        report.messages.append(f"warning: the quality metrics of this run were not saved to the history: {exc}")
-
-
-def _partition_keys(frame: DataFrame) -> list[str]:
-    """The distinct ``year=Y/month=M`` partitions of a frame with ``year`` and ``month`` (one small job)."""
-    rows = frame.select("year", "month").distinct().collect()  # a few rows: the months, never data rows
-    return sorted(f"year={r['year']}/month={r['month']}" for r in rows if r["year"] is not None)
-
-
 def _published_transactions(gl: DataFrame, dimensions: Mapping[str, DataFrame]) -> DataFrame:
     """Published GL rows in the cleaned transaction shape the run's rows are compared with."""
     departments = dimensions["dim_department"].select("department_key", "department_code")
@@ -453,38 +259,6 @@ def _published_transactions(gl: DataFrame, dimensions: Mapping[str, DataFrame]) 
             "last_modified",
         )
     )
-
-
-def _list_sources(
-    spark: SparkSession, raw_path: str, contracts: Mapping[str, SourceContract], *, first_run: bool
-) -> tuple[dict[str, list[str]], dict[str, tuple[int, int]]]:
-    """Every raw file of every source with its size and modification time.
-
-    A source without files is an error on a first run or a full refresh; later, a source whose
-    files were all processed (and perhaps moved away) simply has nothing new.
-    """
-    files = {name: list_files(spark, raw_path, contract.file_pattern) for name, contract in contracts.items()}
-    for name, found in files.items():
-        if not found and first_run:
-            raise SourceFileError(f"no {name} files matching {contracts[name].file_pattern!r} were found")
-    statuses = {path: file_status(spark, path) for found in files.values() for path in found}
-    return files, statuses
-
-
-@dataclass
-class _Run:
-    """The moving parts of one run, for the stage helper."""
-
-    spark: SparkSession
-    report: RunReport
-    lock: RunLock
-
-
-@contextmanager
-def _step(run: _Run, name: str) -> Iterator[None]:
-    run.lock.renew()
-    with _stage(run.spark, run.report, name):
-        yield
 
 
 def run_finance(
@@ -560,227 +334,90 @@ def run_finance(
         If every row of a file was quarantined, or an ``error`` quality check failed: nothing is
         published then, and the quality results are in ``<processed_path>/finance/_quality/``.
     """
-    started = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
-    run_id = run_id or started.strftime("%Y%m%dT%H%M%S%fZ")
-    if not _RUN_ID.match(run_id):
-        raise ConfigurationError(
-            f"run id {run_id!r} must start with a letter or digit and hold only letters, digits, '_', '.', '-'"
-        )
-    set_log_context(run_id=run_id, pipeline=PIPELINE)
-    check_engine(quality_engine)
-    if lock_ttl_minutes <= 0 or retention_hours < 0:
-        raise ConfigurationError(
-            f"the lock time-to-live must be positive and the retention not negative; "
-            f"got {lock_ttl_minutes} minutes and {retention_hours} hours"
-        )
-    finance = FinanceRun(run_id, started.replace(tzinfo=None), fiscal_year_start_month)
-    configure_session(spark)
-    root = join_path(processed_path, PIPELINE)
-    report = RunReport(
-        PIPELINE,
-        run_id,
-        started_at=started.isoformat(timespec="seconds"),
-        options={
-            "raw_path": raw_path,
-            "processed_path": processed_path,
-            "fiscal_year_start_month": fiscal_year_start_month,
-            "quality_engine": quality_engine,
-            "full_refresh": full_refresh,
-        },
+    options = RunOptions(
+        run_id=run_id,
+        now=now,
+        schemas_dir=schemas_dir,
+        checks_dir=checks_dir,
+        quality_engine=quality_engine,
+        full_refresh=full_refresh,
+        lock_ttl_minutes=lock_ttl_minutes,
+        retention_hours=retention_hours,
+        fiscal_year_start_month=fiscal_year_start_month,
     )
-    contracts = {name: load_source_contract(PIPELINE, name, directory=schemas_dir) for name in FINANCE_SOURCES}
-    star = load_star_schema(PIPELINE, directory=schemas_dir)
-    checks = load_checks(PIPELINE, directory=checks_dir)
-    validate_checks(checks, star)
-    run = _Run(spark, report, RunLock(root, run_id, ttl_seconds=lock_ttl_minutes * 60))
-    classified: dict[str, DataFrame] = {}
-    try:
-        with _stage(spark, report, "prepare"):
-            run.lock.acquire()
-            storage = SparkStorage(spark)
-            previous = current_snapshot(storage, root)
-            if previous is not None and run_id in previous.referenced_runs():
-                raise ConfigurationError(
-                    f"run id {run_id!r} is part of the published snapshot {previous.version}; "
-                    "a new run needs a new run id"
-                )
-            # Whatever an earlier attempt with this run id left (it failed) is not this run's output.
-            collect_garbage(spark, root, now=started, retention_hours=retention_hours)
-            files, statuses = _list_sources(spark, raw_path, contracts, first_run=previous is None or full_refresh)
-            plan = plan_files(statuses, previous.ledger if previous else {}, run_id=run_id, full_refresh=full_refresh)
-        report.files = {"read": list(plan.to_read), "skipped": len(plan.skipped), "changed": list(plan.changed)}
-        if not plan.to_read:
-            report.status = "succeeded"
-            last = previous.run_id if previous else "-"
-            report.messages.append(
-                f"no new or changed raw files since run {last}: nothing to do, the published state is unchanged"
-            )
-            return report
-        incremental = previous is not None and not full_refresh
-        published = previous.tables if previous else {}
+    details = {"fiscal_year_start_month": fiscal_year_start_month}
+    with PipelineRun(spark, PIPELINE, FINANCE_SOURCES, raw_path, processed_path, options, details=details) as run:
+        if run.prepare():
+            _merge(run)
+    return run.report
 
-        def current(spec: TableSpec, partitions: Sequence[str] | None = None) -> DataFrame:
-            version = published.get(spec.name) if previous else None
-            return read_table_version(spark, root, spec, version, partitions=partitions)
 
-        existing = {
-            spec.name: current(spec) if spec.name in published else None
-            for spec in star.tables
-            if spec.kind == "dimension"
-        }
-        to_read = set(plan.to_read)
-        against: dict[str, DataFrame | None] = {"transactions": None, "budget": None}
-        published_gl = None
-        if incremental:
-            if "fact_gl_transaction" in published:
-                published_gl = current(star.table("fact_gl_transaction"))
-                against["transactions"] = _published_transactions(published_gl, existing)
-            if ACCEPTED_BUDGET.name in previous.state:
-                against["budget"] = read_table_version(
-                    spark, root, ACCEPTED_BUDGET, previous.state[ACCEPTED_BUDGET.name]
-                ).drop("year", "month")
-        for name, contract in contracts.items():
-            with _step(run, "read_validate_dedup"):
-                checkpoint("read")
-                source_files = [f for f in files[name] if f in to_read]
-                frame, findings = _classify(spark, source_files, contract, plan.seq, against[name])
-                classified[name] = frame
-                counts = count_source(name, frame, conflict_reason=contract.conflict_reason)
-            counts.files = findings["files"]
-            counts.unknown_columns = findings["unknown_columns"]
-            counts.missing_optional_columns = findings["missing_optional"]
-            report.sources.append(counts)
-            with _step(run, "quarantine"):
-                _write_quarantine(frame, contract, root, run_id)
-            log.info("%s: %s rows read, %s accepted", name, counts.rows_read, counts.accepted)
-        with _step(run, "quarantine"):
-            for counts in report.sources:
-                check_source(counts, join_path(root, QUARANTINE_FOLDER, counts.source))
+def _merge(run: PipelineRun) -> None:
+    """Merge the run's new files into the published finance star schema and publish it."""
+    star = run.star
+    finance = FinanceRun(run.run_id, run.load_timestamp, run.options.fiscal_year_start_month)
+    incremental = run.incremental
+    published = run.published
+    existing = run.existing_dimensions()
+    against: dict[str, DataFrame | None] = {"transactions": None, "budget": None}
+    published_gl = None
+    previous_budget = run.published_state(ACCEPTED_BUDGET.name)
+    if incremental:
+        if "fact_gl_transaction" in published:
+            published_gl = run.read_current(star.table("fact_gl_transaction"))
+            against["transactions"] = _published_transactions(published_gl, existing)
+        if previous_budget is not None:
+            against["budget"] = run.read_version(ACCEPTED_BUDGET, previous_budget).drop("year", "month")
+    classified = {name: run.classify(name, against=against[name]) for name in FINANCE_SOURCES}
+    run.check_sources()
 
-        transactions = _accepted(classified["transactions"])
-        new_budgets = _accepted(classified["budget"])
-        budgets_for_dimensions = new_budgets.select(
-            F.col("budget_month").alias(_MONTH),
-            "department_code",
-            "account_number",
-            F.col("scenario").alias("scenario_name"),
-            "budget_amount",
+    transactions = accepted(classified["transactions"])
+    new_budgets = accepted(classified["budget"])
+    budgets_for_dimensions = new_budgets.select(
+        F.col("budget_month").alias(_MONTH),
+        "department_code",
+        "account_number",
+        F.col("scenario").alias("scenario_name"),
+        "budget_amount",
+    )
+    with run.stage("dimensions"):
+        checkpoint("transform")
+        dimensions = build_dimensions(
+            transactions,
+            budgets_for_dimensions,
+            star,
+            existing,
+            fiscal_year_start_month=finance.fiscal_year_start_month,
         )
-        data = join_path(root, DATA_FOLDER, run_id)
-        with _step(run, "dimensions"):
-            checkpoint("transform")
-            dimensions = build_dimensions(
-                transactions, budgets_for_dimensions, star, existing, fiscal_year_start_month=fiscal_year_start_month
+        staged = {name: run.write_whole(star.table(name), frame) for name, frame in dimensions.items()}
+    with run.stage("facts"):
+        gl_spec = star.table("fact_gl_transaction")
+        new_gl = build_gl_fact(transactions, staged, star, finance)
+        touched_gl = partition_keys(transactions.transform(year_month_partitions("transaction_date")))
+        if incremental and published_gl is not None:
+            replaced = published_gl.join(transactions.select("transaction_id"), on="transaction_id", how="left_semi")
+            touched_gl = sorted(set(touched_gl) | set(partition_keys(replaced)))
+            kept = run.read_current(gl_spec, touched_gl).join(
+                transactions.select("transaction_id"), on="transaction_id", how="left_anti"
             )
-            versions: dict[str, TableVersion] = {}
-            staged: dict[str, DataFrame] = {}
-            for name, frame in dimensions.items():
-                spec = star.table(name)
-                write_table(frame.coalesce(1), join_path(data, name), spec)
-                versions[name] = written_version(spark, root, run_id, spec, None)
-                staged[name] = read_table_version(spark, root, spec, versions[name])
-        with _step(run, "facts"):
-            gl_spec = star.table("fact_gl_transaction")
-            new_gl = build_gl_fact(transactions, staged, star, finance)
-            touched_gl = _partition_keys(transactions.transform(year_month_partitions("transaction_date")))
-            if incremental and published_gl is not None:
-                replaced = published_gl.join(
-                    transactions.select("transaction_id"), on="transaction_id", how="left_semi"
-                )
-                touched_gl = sorted(set(touched_gl) | set(_partition_keys(replaced)))
-                kept = current(gl_spec, touched_gl).join(
-                    transactions.select("transaction_id"), on="transaction_id", how="left_anti"
-                )
-                new_gl = kept.unionByName(new_gl)
-            write_table(new_gl, join_path(data, gl_spec.name), gl_spec)
-            checkpoint("write")
-            versions[gl_spec.name] = written_version(
-                spark,
-                root,
-                run_id,
-                gl_spec,
-                published.get(gl_spec.name),
-                touched=touched_gl,
-                replace_all=not incremental,
-            )
+            new_gl = kept.unionByName(new_gl)
+        gl_version = run.write_partitioned(gl_spec, new_gl, touched_gl)
 
-            budget_rows = new_budgets.select(
-                *[c.name for c in ACCEPTED_BUDGET.columns if c.name not in ("year", "month")]
-            ).transform(year_month_partitions("budget_month"))
-            touched_budget = _partition_keys(budget_rows)
-            previous_budget = previous.state.get(ACCEPTED_BUDGET.name) if previous else None
-            if incremental and previous_budget is not None:
-                kept_budget = read_table_version(
-                    spark, root, ACCEPTED_BUDGET, previous_budget, partitions=touched_budget
-                ).join(new_budgets.select(*ACCEPTED_BUDGET.key), on=list(ACCEPTED_BUDGET.key), how="left_anti")
-                budget_rows = kept_budget.unionByName(budget_rows)
-            write_table(budget_rows, join_path(data, ACCEPTED_BUDGET.name), ACCEPTED_BUDGET)
-            budget_version = written_version(
-                spark,
-                root,
-                run_id,
-                ACCEPTED_BUDGET,
-                previous_budget,
-                touched=touched_budget,
-                replace_all=not incremental,
+        budget_rows = new_budgets.select(
+            *[c.name for c in ACCEPTED_BUDGET.columns if c.name not in ("year", "month")]
+        ).transform(year_month_partitions("budget_month"))
+        touched_budget = partition_keys(budget_rows)
+        if previous_budget is not None:
+            kept_budget = run.read_version(ACCEPTED_BUDGET, previous_budget, partitions=touched_budget).join(
+                new_budgets.select(*ACCEPTED_BUDGET.key), on=list(ACCEPTED_BUDGET.key), how="left_anti"
             )
+            budget_rows = kept_budget.unionByName(budget_rows)
+        budget_version = run.write_partitioned(ACCEPTED_BUDGET, budget_rows, touched_budget, state=True)
 
-            months = sorted(set(touched_gl) | set(touched_budget))
-            fin_spec = star.table("fact_financials")
-            gl_months = read_table_version(spark, root, gl_spec, versions[gl_spec.name], partitions=months)
-            budget_months = read_table_version(spark, root, ACCEPTED_BUDGET, budget_version, partitions=months)
-            financials = build_financials(gl_months, budget_months, staged, star, finance)
-            write_table(financials, join_path(data, fin_spec.name), fin_spec)
-            versions[fin_spec.name] = written_version(
-                spark, root, run_id, fin_spec, published.get(fin_spec.name), touched=months, replace_all=not incremental
-            )
-        with _step(run, "quality"):
-            checkpoint("quality")
-            checked = {
-                spec.name: read_table_version(
-                    spark, root, spec, versions[spec.name], partitions=months if spec.partition_by else None
-                )
-                for spec in star.tables
-            }
-            quality = _quality_gate(spark, root, checked, checks, run_id=run_id, engine=quality_engine, report=report)
-        with _step(run, "publish"):
-            for spec in star.tables:
-                report.tables[spec.name] = int(quality.metric(spec.name, "row_count"))
-                if spec.partition_by:
-                    report.partitions_written[spec.name] = sorted(
-                        k for k, p in versions[spec.name].partitions.items() if p.run_id == run_id
-                    )
-                    before = published[spec.name].partitions if spec.name in published else {}
-                    dropped = sorted(set(before) - set(versions[spec.name].partitions))
-                    if dropped:
-                        report.partitions_dropped[spec.name] = dropped
-            snapshot = Snapshot(
-                pipeline=PIPELINE,
-                version=(previous.version if previous else 0) + 1,
-                run_id=run_id,
-                committed_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                tables=versions,
-                state={ACCEPTED_BUDGET.name: budget_version},
-                ledger=plan.ledger,
-                full_refresh=full_refresh,
-            )
-            checkpoint("publish")
-            report.snapshot = commit_snapshot(spark, root, snapshot)
-        report.status = "succeeded"
-        _save_metrics(spark, root, RunMetrics(run_id, started.isoformat(), quality.metrics, PIPELINE), report)
-    except Exception as exc:
-        report.status = "failed"
-        if report.failed_stage is None:
-            report.failed_stage = "prepare"
-        report.messages.append(f"error: {exc}")
-        attach_report(exc, report)
-        raise
-    finally:
-        report.finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        for frame in classified.values():
-            frame.unpersist()
-        try:
-            write_text(spark, join_path(root, "_runs", f"{run_id}.json"), report.to_json())
-        finally:
-            run.lock.release()
-    return report
+        months = sorted(set(touched_gl) | set(touched_budget))
+        gl_months = run.read_version(gl_spec, gl_version, partitions=months)
+        budget_months = run.read_version(ACCEPTED_BUDGET, budget_version, partitions=months)
+        financials = build_financials(gl_months, budget_months, staged, star, finance)
+        run.write_partitioned(star.table("fact_financials"), financials, months)
+    quality = run.quality_gate(months)
+    run.publish(quality)
