@@ -7,6 +7,7 @@ The public API, re-exported here:
 * transforms (``df.transform(...)``): :func:`validate_source`, :func:`resolve_duplicates`,
   :func:`assign_surrogate_keys`, :func:`conform_dimension`, :func:`date_dimension`,
   :func:`lookup_key`, :func:`compare_to_budget`, …;
+* the json_orders marts: :func:`load_marts`, :func:`build_marts`, :func:`mart_monthly_revenue`, …;
 * pipelines: :func:`run_finance`;
 * the job runtime: :func:`start_job`, :func:`run_job`, :func:`resolve_options`.
 """
@@ -47,6 +48,17 @@ from gluestar.exceptions import (
 from gluestar.facts import lookup_key, year_month_partitions
 from gluestar.glue import JobContext, configure_session, resolve_options, run_job, start_job
 from gluestar.keys import assign_surrogate_keys, number_rows
+from gluestar.marts import (
+    MART_NAMES,
+    build_marts,
+    load_marts,
+    mart_category_sales,
+    mart_cohort_retention,
+    mart_monthly_active_customers,
+    mart_monthly_churn,
+    mart_monthly_revenue,
+    month_index,
+)
 from gluestar.pipelines.finance import run_finance
 from gluestar.quality import MetricsRepository, QualityReport, load_checks, run_quality_gate
 from gluestar.redshift import REDSHIFT_JOB_ARGUMENTS, LoadReport, load_run, load_run_from_args
@@ -90,6 +102,15 @@ __all__ = [
     "variance",
     "variance_pct",
     "is_favorable",
+    "MART_NAMES",
+    "load_marts",
+    "build_marts",
+    "month_index",
+    "mart_monthly_revenue",
+    "mart_category_sales",
+    "mart_monthly_active_customers",
+    "mart_cohort_retention",
+    "mart_monthly_churn",
     "read_csv_source",
     "count_source",
     "check_source",
