@@ -89,7 +89,7 @@ log = logging.getLogger("gluestar.redshift")
 FACT_DATE_KEY: Final[str] = "date_key"
 #: The partitioning a fact needs for date-key range replacement.
 FACT_PARTITIONS: Final[tuple[str, ...]] = ("year", "month")
-_PARTITION = re.compile(r"^year=(\d{4})/month=(\d{1,2})$")
+_PARTITION = re.compile(r"^\w*year=(\d{4})/\w*month=(\d{1,2})$")
 _SUCCEEDED = "succeeded"
 
 
@@ -195,6 +195,8 @@ class LoadReport:
 def partition_range(partition: str) -> tuple[int, int]:
     """The first and last ``yyyyMMdd`` date key of a ``year=YYYY/month=M`` partition.
 
+    The partition columns may carry a prefix (``order_year=YYYY/order_month=M``).
+
     Raises
     ------
     ConfigurationError
@@ -204,6 +206,8 @@ def partition_range(partition: str) -> tuple[int, int]:
     --------
     >>> partition_range("year=2024/month=2")
     (20240201, 20240229)
+    >>> partition_range("order_year=2025/order_month=1")
+    (20250101, 20250131)
     """
     match = _PARTITION.match(partition)
     if not match or not 1 <= int(match.group(2)) <= 12:
@@ -304,9 +308,13 @@ def load_order(star: StarSchema, tables: Sequence[str] | None = None) -> list[Ta
 
 
 def _check_fact(spec: TableSpec) -> None:
-    if tuple(spec.partition_by) != FACT_PARTITIONS or FACT_DATE_KEY not in spec.column_names:
+    monthly = len(spec.partition_by) == 2 and all(
+        column.endswith(part) for column, part in zip(spec.partition_by, FACT_PARTITIONS, strict=True)
+    )
+    if not monthly or FACT_DATE_KEY not in spec.column_names:
         raise ConfigurationError(
-            f"fact {spec.name} must be partitioned by {list(FACT_PARTITIONS)} and carry {FACT_DATE_KEY!r}: "
+            f"fact {spec.name} must be partitioned by {list(FACT_PARTITIONS)} (the names may carry a prefix, "
+            f"as order_year) and carry {FACT_DATE_KEY!r}: "
             "the loader replaces its partitions by date-key ranges"
         )
 
