@@ -6,12 +6,13 @@ import datetime as dt
 import re
 
 import pytest
-from chispa import assert_df_equality
+from chispa import assert_column_equality, assert_df_equality
 from pyspark.sql import functions as F
 
 from gluestar.contracts import TableColumn, TableSpec, load_star_schema
-from gluestar.dimensions import conform_dimension, conform_to, date_dimension, latest_attributes
+from gluestar.dimensions import bin_label, conform_dimension, conform_to, date_dimension, latest_attributes
 from gluestar.exceptions import ConfigurationError, SchemaContractError
+from gluestar.packaged import read_packaged_json
 
 STAR = load_star_schema("finance")
 DIM_DATE = (
@@ -312,3 +313,47 @@ def test_conform_to_names_the_missing_columns(spark):
     message = "dim_scenario: missing column(s): scenario_name"
     with pytest.raises(SchemaContractError, match=f"^{re.escape(message)}$"):
         df.transform(conform_to(STAR.table("dim_scenario")))
+
+
+# bin_label ---------------------------------------------------------------------------------------
+
+#: The age groups of ``dim_customer`` (``x_derived`` in schemas/customer_transactions/star.json).
+AGE_BINS = next(
+    t["x_derived"]["age_group"]["bins"]
+    for t in read_packaged_json("gluestar.schemas", "customer_transactions/star.json", what="star schema")["tables"]
+    if t["name"] == "dim_customer"
+)
+
+
+def test_bin_label_maps_ages_to_their_inclusive_group(spark):
+    ages = spark.createDataFrame(
+        [(17, None), (18, "18-24"), (24, "18-24"), (25, "25-34"), (64, "55-64"), (65, "65+"), (120, "65+"),
+         (None, None)],
+        "age int, expected string",
+    )  # fmt: skip
+    labelled = ages.withColumn("age_group", bin_label(F.col("age"), AGE_BINS))
+    assert_column_equality(labelled, "age_group", "expected")
+
+
+def test_bin_label_leaves_values_between_bins_null(spark):
+    values = spark.createDataFrame([(24.5, None), (25.0, "25-34")], "v double, expected string")
+    labelled = values.withColumn("label", bin_label(F.col("v"), AGE_BINS))
+    assert_column_equality(labelled, "label", "expected")
+
+
+@pytest.mark.parametrize(
+    ("bins", "message"),
+    [
+        ([], "bin_label needs at least one (low, high, label) bin; got []"),
+        ([(18, 24)], "bin_label: a bin is (low, high, label); got (18, 24)"),
+        ([(18, 24, "")], "bin_label: the label of a bin must be a non-empty string; got ''"),
+        ([("18", 24, "18-24")], "bin_label: low of bin '18-24' must be a number; got '18'"),
+        ([(18, True, "18-24")], "bin_label: high of bin '18-24' must be a number or None (open); got True"),
+        ([(24, 18, "18-24")], "bin_label: bin '18-24' has high 18 below low 24"),
+        ([(25, 34, "25-34"), (18, 25, "18-25")], "bin_label: bins '18-25' and '25-34' overlap"),
+        ([(65, None, "65+"), (70, 80, "70-80")], "bin_label: bins '65+' and '70-80' overlap"),
+    ],
+)
+def test_bin_label_rejects_bad_bins(bins, message):
+    with pytest.raises(ConfigurationError, match=f"^{re.escape(message)}$"):
+        bin_label(F.col("age"), bins)

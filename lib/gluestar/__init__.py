@@ -6,6 +6,7 @@ The public API, re-exported here:
 * column logic: :func:`trim_to_null`, :func:`parse_amount`, :func:`parse_date`, …;
 * transforms (``df.transform(...)``): :func:`validate_source`, :func:`resolve_duplicates`,
   :func:`assign_surrogate_keys`, :func:`conform_dimension`, :func:`date_dimension`,
+  :func:`scd2_versions`, :func:`conform_scd2_dimension`, :func:`point_in_time_key`,
   :func:`lookup_key`, :func:`compare_to_budget`, …;
 * the json_orders marts: :func:`load_marts`, :func:`build_marts`, :func:`mart_monthly_revenue`, …;
 * pipelines: :func:`run_finance`;
@@ -35,7 +36,7 @@ from gluestar.contracts import (
     load_star_schema,
 )
 from gluestar.dedup import resolve_duplicates
-from gluestar.dimensions import conform_dimension, conform_to, date_dimension, latest_attributes
+from gluestar.dimensions import bin_label, conform_dimension, conform_to, date_dimension, latest_attributes
 from gluestar.exceptions import (
     ConfigurationError,
     DataQualityError,
@@ -63,6 +64,13 @@ from gluestar.pipelines.finance import run_finance
 from gluestar.quality import MetricsRepository, QualityReport, load_checks, run_quality_gate
 from gluestar.redshift import REDSHIFT_JOB_ARGUMENTS, LoadReport, load_run, load_run_from_args
 from gluestar.report import RunReport, SourceCounts, attach_report, check_source, count_source, report_of
+from gluestar.scd import (
+    Scd2Spec,
+    conform_scd2_dimension,
+    point_in_time_key,
+    scd2_versions,
+    tracked_values_changed,
+)
 from gluestar.sources import read_csv_source
 from gluestar.variance import compare_to_budget, is_favorable, variance, variance_pct
 
@@ -96,6 +104,12 @@ __all__ = [
     "conform_to",
     "date_dimension",
     "latest_attributes",
+    "bin_label",
+    "Scd2Spec",
+    "scd2_versions",
+    "tracked_values_changed",
+    "conform_scd2_dimension",
+    "point_in_time_key",
     "lookup_key",
     "year_month_partitions",
     "compare_to_budget",

@@ -6,6 +6,7 @@ transforms use.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final, Literal
 
 __all__ = [
@@ -29,6 +30,11 @@ __all__ = [
     "DEFAULT_BUDGET_SCENARIO",
     "REVENUE",
     "EXPENSE",
+    "VALID_FROM_COLUMN",
+    "VALID_TO_COLUMN",
+    "CURRENT_FLAG_COLUMN",
+    "OPEN_VALID_TO",
+    "UNKNOWN_VALID_FROM",
 ]
 
 #: Surrogate key of the unknown member every dimension carries.
@@ -70,3 +76,12 @@ DEFAULT_BUDGET_SCENARIO: Final[str] = "Budget"
 #: ``account_type`` values that decide ``is_favorable``.
 REVENUE: Final[str] = "Revenue"
 EXPENSE: Final[str] = "Expense"
+
+#: Default columns of a type-2 dimension version: first day, last day, and "is the open version".
+VALID_FROM_COLUMN: Final[str] = "valid_from"
+VALID_TO_COLUMN: Final[str] = "valid_to"
+CURRENT_FLAG_COLUMN: Final[str] = "is_current"
+#: ``valid_to`` of the current (open) version of a type-2 dimension.
+OPEN_VALID_TO: Final[dt.date] = dt.date(9999, 12, 31)
+#: ``valid_from`` of a type-2 dimension's unknown member: before any real version.
+UNKNOWN_VALID_FROM: Final[dt.date] = dt.date(1900, 1, 1)

@@ -1,4 +1,4 @@
-"""Dimension builders shared by every pipeline: the conformed date dimension and type-1 members.
+"""Dimension builders shared by every pipeline: the conformed date dimension, type-1 members, bins.
 
 Examples
 --------
@@ -11,6 +11,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 from pyspark.sql import Column, DataFrame
@@ -25,6 +26,7 @@ from gluestar.keys import assign_surrogate_keys
 __all__ = [
     "MAX_DATE",
     "MIN_DATE",
+    "bin_label",
     "conform_dimension",
     "conform_to",
     "date_dimension",
@@ -74,6 +76,72 @@ def fiscal_year(year: Column, month: Column, fiscal_year_start_month: int = 1) -
     if fiscal_year_start_month == 1:
         return year.cast("int")
     return F.when(month >= F.lit(fiscal_year_start_month), year + 1).otherwise(year).cast("int")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_bins(bins: Sequence[Sequence[Any]]) -> list[tuple[float, float | None, str]]:
+    if isinstance(bins, str | bytes) or not bins:
+        raise ConfigurationError(f"bin_label needs at least one (low, high, label) bin; got {bins!r}")
+    checked: list[tuple[float, float | None, str]] = []
+    for b in bins:
+        if isinstance(b, str | bytes) or not isinstance(b, Sequence) or len(b) != 3:
+            raise ConfigurationError(f"bin_label: a bin is (low, high, label); got {b!r}")
+        low, high, label = b
+        if not isinstance(label, str) or not label:
+            raise ConfigurationError(f"bin_label: the label of a bin must be a non-empty string; got {label!r}")
+        if not _is_number(low):
+            raise ConfigurationError(f"bin_label: low of bin {label!r} must be a number; got {low!r}")
+        if high is not None and not _is_number(high):
+            raise ConfigurationError(f"bin_label: high of bin {label!r} must be a number or None (open); got {high!r}")
+        if high is not None and high < low:
+            raise ConfigurationError(f"bin_label: bin {label!r} has high {high!r} below low {low!r}")
+        checked.append((low, high, label))
+    ordered = sorted(checked, key=lambda b: b[0])
+    for (_, high, label), (low, _, next_label) in pairwise(ordered):
+        if high is None or high >= low:
+            raise ConfigurationError(f"bin_label: bins {label!r} and {next_label!r} overlap")
+    return checked
+
+
+def _in_bin(col: Column, low: float, high: float | None) -> Column:
+    return col >= F.lit(low) if high is None else col.between(F.lit(low), F.lit(high))
+
+
+def bin_label(col: Column, bins: Sequence[Sequence[Any]]) -> Column:
+    """Label of the bin a number falls in: ``low <= value <= high``, both ends inclusive.
+
+    Each bin is ``(low, high, label)``; ``high`` ``None`` leaves the bin open upwards. A null input
+    or a value in no bin gives null (no catch-all label). Inclusive ends suit integers such as
+    ages: with bins ``[18, 24]`` and ``[25, 34]`` a fractional 24.5 is in no bin.
+
+    Parameters
+    ----------
+    col : Column
+        The numeric value.
+    bins : sequence of (low, high, label)
+        Non-overlapping bins, in any order; lists as read from JSON are accepted
+        (``star.json``'s ``x_derived`` ``bins``).
+
+    Raises
+    ------
+    ConfigurationError
+        No bins, a malformed bin, ``high`` below ``low``, or two overlapping bins.
+
+    Examples
+    --------
+    >>> bins = [(18, 24, "18-24"), (25, None, "25+")]
+    >>> df = spark.createDataFrame([(17,), (24,), (70,)], "age int")
+    >>> [r.g for r in df.select(bin_label(F.col("age"), bins).alias("g")).collect()]
+    [None, '18-24', '25+']
+    """
+    (low, high, name), *others = _check_bins(bins)
+    label = F.when(_in_bin(col, low, high), F.lit(name))
+    for low, high, name in others:
+        label = label.when(_in_bin(col, low, high), F.lit(name))
+    return label
 
 
 def date_dimension(*, fiscal_year_start_month: int = 1) -> Callable[[DataFrame], DataFrame]:
