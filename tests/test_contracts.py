@@ -393,7 +393,7 @@ def _star_with(**changes):
 @pytest.mark.parametrize(
     ("star", "message"),
     [
-        (_star_with(kind="bridge"), "table 'dim_employee': 'kind' must be one of 'dimension', 'fact'; got 'bridge'"),
+        (_star_with(kind="bridge"), "table 'dim_employee': 'kind' must be one of 'dimension', 'fact', 'mart'; got 'bridge'"),
         (
             _star_with(natural_key=["employee_code"]),
             "table 'dim_employee': key or partition column(s) not declared: ['employee_code']",

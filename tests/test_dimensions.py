@@ -317,9 +317,9 @@ def test_conform_to_names_the_missing_columns(spark):
 
 # bin_label ---------------------------------------------------------------------------------------
 
-#: The age groups of ``dim_customer`` (``x_derived`` in schemas/customer_transactions/star.json).
+#: The age groups of ``dim_customer`` (``derived`` in schemas/customer_transactions/star.json).
 AGE_BINS = next(
-    t["x_derived"]["age_group"]["bins"]
+    t["derived"]["age_group"]["bins"]
     for t in read_packaged_json("gluestar.schemas", "customer_transactions/star.json", what="star schema")["tables"]
     if t["name"] == "dim_customer"
 )

@@ -23,7 +23,7 @@ FIXTURE = json.loads(
     (REPO / "tests" / "retail" / "fixtures" / "customer_transactions.json").read_text(encoding="utf-8")
 )
 TABLE = load_star_schema("customer_transactions").table("dim_customer")
-SPEC = Scd2Spec.from_dict(DIM_CUSTOMER_JSON["x_scd"])
+SPEC = Scd2Spec.from_dict(DIM_CUSTOMER_JSON["scd"])
 OPEN = dt.date(9999, 12, 31)
 
 #: Observations: one row per purchase (several a day allowed), with the tracked values.
@@ -67,7 +67,7 @@ def _conform(spark, observation_rows, existing=None):
 # --------------------------------------------------------------------------- #
 
 
-def test_spec_reads_the_x_scd_object_of_dim_customer():
+def test_spec_reads_the_scd_object_of_dim_customer():
     expected = Scd2Spec(
         business_key=("customer_id",),
         tracked=("age_group", "gender", "is_repeat_customer"),
@@ -78,7 +78,7 @@ def test_spec_reads_the_x_scd_object_of_dim_customer():
         open_valid_to=OPEN,
         unknown_member={"customer_key": -1, "valid_from": dt.date(1900, 1, 1), "valid_to": OPEN, "is_current": True},
     )
-    assert Scd2Spec.from_dict(DIM_CUSTOMER_JSON["x_scd"]) == expected
+    assert Scd2Spec.from_dict(DIM_CUSTOMER_JSON["scd"]) == expected
     assert SPEC.natural_key == TABLE.natural_key
 
 
@@ -94,36 +94,36 @@ _BASE = {"business_key": ["id"], "tracked": ["tier"]}
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (["id"], "x_scd must be an object; got ['id']"),
+        (["id"], "scd must be an object; got ['id']"),
         (
             {**_BASE, "tracked_columns": ["tier"]},
-            "x_scd: unknown key(s) 'tracked_columns'; allowed: 'type', 'business_key', 'tracked', 'valid_from', "
+            "scd: unknown key(s) 'tracked_columns'; allowed: 'type', 'business_key', 'tracked', 'valid_from', "
             "'valid_to', 'current_flag', 'valid_to_inclusive', 'open_valid_to', 'first_valid_from', 'unknown_member'",
         ),
-        ({**_BASE, "type": 1}, "x_scd: 'type' must be 2 (only type-2 dimensions are built); got 1"),
-        ({"business_key": ["id"]}, "x_scd: missing required key(s): 'tracked'"),
-        ({**_BASE, "tracked": []}, "x_scd: 'tracked' must be a non-empty list of column names; got []"),
-        ({**_BASE, "tracked": "tier"}, "x_scd: 'tracked' must be a non-empty list of column names; got 'tier'"),
-        ({**_BASE, "business_key": ["id", "id"]}, "x_scd: 'business_key' lists a column twice: ['id', 'id']"),
+        ({**_BASE, "type": 1}, "scd: 'type' must be 2 (only type-2 dimensions are built); got 1"),
+        ({"business_key": ["id"]}, "scd: missing required key(s): 'tracked'"),
+        ({**_BASE, "tracked": []}, "scd: 'tracked' must be a non-empty list of column names; got []"),
+        ({**_BASE, "tracked": "tier"}, "scd: 'tracked' must be a non-empty list of column names; got 'tier'"),
+        ({**_BASE, "business_key": ["id", "id"]}, "scd: 'business_key' lists a column twice: ['id', 'id']"),
         (
             {**_BASE, "tracked": ["tier", "id"]},
-            "x_scd: business_key, tracked, valid_from, valid_to and current_flag must name different columns; "
+            "scd: business_key, tracked, valid_from, valid_to and current_flag must name different columns; "
             "repeated: id",
         ),
-        ({**_BASE, "valid_to": ""}, "x_scd: 'valid_to' must be a column name; got ''"),
-        ({**_BASE, "valid_to_inclusive": "yes"}, "x_scd: 'valid_to_inclusive' must be true or false; got 'yes'"),
+        ({**_BASE, "valid_to": ""}, "scd: 'valid_to' must be a column name; got ''"),
+        ({**_BASE, "valid_to_inclusive": "yes"}, "scd: 'valid_to_inclusive' must be true or false; got 'yes'"),
         (
             {**_BASE, "open_valid_to": "31/12/9999"},
-            "x_scd: 'open_valid_to' must be an ISO date (yyyy-MM-dd); got '31/12/9999'",
+            "scd: 'open_valid_to' must be an ISO date (yyyy-MM-dd); got '31/12/9999'",
         ),
-        ({**_BASE, "unknown_member": [-1]}, "x_scd: 'unknown_member' must be an object; got [-1]"),
+        ({**_BASE, "unknown_member": [-1]}, "scd: 'unknown_member' must be an object; got [-1]"),
         (
             {**_BASE, "unknown_member": {"valid_from": "1900"}},
-            "x_scd: unknown_member 'valid_from' must be an ISO date (yyyy-MM-dd); got '1900'",
+            "scd: unknown_member 'valid_from' must be an ISO date (yyyy-MM-dd); got '1900'",
         ),
         (
             {**_BASE, "unknown_member": {"is_current": 1}},
-            "x_scd: unknown_member 'is_current' must be true or false; got 1",
+            "scd: unknown_member 'is_current' must be true or false; got 1",
         ),
     ],
 )
@@ -138,7 +138,7 @@ def test_spec_rejects_bad_settings_naming_them(data, message):
 
 
 def test_versions_of_the_fixture_customers_match_the_hand_computed_dim_customer(spark):
-    """The accepted purchases of the fixture, age grouped with ``x_derived``'s bins."""
+    """The accepted purchases of the fixture, age grouped with ``derived``'s bins."""
     purchases = spark.createDataFrame(
         [
             ("C1", 24, "Female", False, d("2025-01-10")),
@@ -150,7 +150,7 @@ def test_versions_of_the_fixture_customers_match_the_hand_computed_dim_customer(
         ],
         "customer_id string, age int, gender string, is_repeat_customer boolean, purchase_date date",
     )
-    age_group = bin_label(F.col("age"), DIM_CUSTOMER_JSON["x_derived"]["age_group"]["bins"])
+    age_group = bin_label(F.col("age"), DIM_CUSTOMER_JSON["derived"]["age_group"]["bins"])
     versions = purchases.withColumn("age_group", age_group).transform(scd2_versions(SPEC, "purchase_date"))
     expected = spark.createDataFrame(
         [
@@ -250,9 +250,7 @@ def test_observations_without_a_business_key_or_a_date_are_ignored(spark):
 
 
 def test_an_exclusive_valid_to_is_the_next_version_start(spark):
-    spec = Scd2Spec.from_dict(
-        {**DIM_CUSTOMER_JSON["x_scd"], "valid_to_inclusive": False, "open_valid_to": "2999-01-01"}
-    )
+    spec = Scd2Spec.from_dict({**DIM_CUSTOMER_JSON["scd"], "valid_to_inclusive": False, "open_valid_to": "2999-01-01"})
     observations = spark.createDataFrame(
         [("C1", d("2025-01-01"), "18-24", "Female", False), ("C1", d("2025-02-01"), "25-34", "Female", False)],
         OBSERVATIONS,
@@ -434,7 +432,7 @@ def test_reruns_keep_one_unknown_member_and_the_same_keys(spark):
 
 def test_the_unknown_member_takes_the_given_attributes(spark):
     spec = Scd2Spec.from_dict(
-        {**DIM_CUSTOMER_JSON["x_scd"], "unknown_member": {"gender": "Unknown", "valid_to": "2999-01-01"}}
+        {**DIM_CUSTOMER_JSON["scd"], "unknown_member": {"gender": "Unknown", "valid_to": "2999-01-01"}}
     )
     versions = _versions(spark, [("C1", "2025-01-01", "18-24", "Female", False)])
     dimension = versions.transform(conform_scd2_dimension(TABLE, spec))
@@ -465,7 +463,7 @@ def _table(natural_key=("customer_id", "valid_from"), key=("customer_key",)):
         (
             _table(),
             {"current_flag": "current"},
-            "table 'dim_x': x_scd column(s) not declared: current",
+            "table 'dim_x': scd column(s) not declared: current",
         ),
         (
             _table(),
@@ -480,7 +478,7 @@ def _table(natural_key=("customer_id", "valid_from"), key=("customer_key",)):
     ],
 )
 def test_conform_rejects_a_table_that_does_not_fit_the_spec(table, scd, message):
-    spec = Scd2Spec.from_dict({**DIM_CUSTOMER_JSON["x_scd"], **scd})
+    spec = Scd2Spec.from_dict({**DIM_CUSTOMER_JSON["scd"], **scd})
     with pytest.raises(ConfigurationError, match=f"^{re.escape(message)}$"):
         conform_scd2_dimension(table, spec)
 
@@ -540,7 +538,7 @@ def test_point_in_time_key_picks_the_version_valid_on_the_fact_date(spark, dim_c
 
 
 def test_point_in_time_key_with_an_exclusive_valid_to_gives_the_boundary_day_to_the_next_version(spark):
-    spec = Scd2Spec.from_dict({**DIM_CUSTOMER_JSON["x_scd"], "valid_to_inclusive": False})
+    spec = Scd2Spec.from_dict({**DIM_CUSTOMER_JSON["scd"], "valid_to_inclusive": False})
     dimension = spark.createDataFrame(
         [(1, "C1", d("2025-01-01"), d("2025-02-01")), (2, "C1", d("2025-02-01"), OPEN)],
         "k int, id string, valid_from date, valid_to date",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -46,7 +47,7 @@ __all__ = [
 
 ColumnType = Literal["string", "date", "month", "timestamp", "amount"]
 Case = Literal["upper", "lower", "title"]
-TableKind = Literal["dimension", "fact"]
+TableKind = Literal["dimension", "fact", "mart"]
 
 _SCHEMAS_PACKAGE = "gluestar.schemas"
 #: Largest precision of an ``amount`` column (parsing needs one spare digit below Spark's 38).
@@ -314,7 +315,13 @@ class TableColumn:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A star table: columns, surrogate key, natural key and partitioning."""
+    """A star table: columns, surrogate key, natural key and partitioning.
+
+    Three optional settings describe how a pipeline builds a dimension: ``scd`` (the type-2
+    settings, read by :class:`gluestar.scd.Scd2Spec`), ``derived`` (attributes computed from a
+    source column, e.g. ``{"age_group": {"from": "age", "bins": [[18, 24, "18-24"], ...]}}``) and
+    ``members`` (the fixed rows of a static dimension, keys included).
+    """
 
     name: str
     kind: TableKind
@@ -322,6 +329,9 @@ class TableSpec:
     key: tuple[str, ...] = ()
     natural_key: tuple[str, ...] = ()
     partition_by: tuple[str, ...] = ()
+    scd: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
+    derived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False, hash=False)
+    members: tuple[Mapping[str, Any], ...] = field(default=(), compare=False, hash=False)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -350,11 +360,50 @@ class TableSpec:
             key=tuple(data.get("key", ())),
             natural_key=tuple(data.get("natural_key", ())),
             partition_by=tuple(data.get("partition_by", ())),
+            scd=_optional_object(data.get("scd"), f"table {name!r}: 'scd'"),
+            derived=_derived(data.get("derived", {}), name, [c.name for c in columns]),
+            members=_members(data.get("members", []), name, [c.name for c in columns]),
         )
         unknown = [c for c in (*spec.key, *spec.natural_key, *spec.partition_by) if c not in spec.column_names]
         if unknown:
             raise ConfigurationError(f"table {name!r}: key or partition column(s) not declared: {unknown}")
         return spec
+
+
+def _optional_object(value: Any, what: str) -> dict[str, Any] | None:
+    if value is not None and not isinstance(value, dict):
+        raise ConfigurationError(f"{what} must be an object; got {value!r}")
+    return value
+
+
+def _derived(value: Any, table: str, columns: list[str]) -> dict[str, dict[str, Any]]:
+    """Validate a table's ``derived`` attributes: each a declared column, ``from`` a name, ``bins`` a list."""
+    what = f"table {table!r}: 'derived'"
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{what} must be an object; got {value!r}")
+    for column, rule in value.items():
+        if column not in columns:
+            raise ConfigurationError(f"{what}: {column!r} is not a column of the table")
+        if (
+            not isinstance(rule, dict)
+            or not isinstance(rule.get("from"), str)
+            or not isinstance(rule.get("bins"), list)
+        ):
+            raise ConfigurationError(
+                f"{what}.{column} needs 'from' (a source column) and 'bins' (a list); got {rule!r}"
+            )
+    return value
+
+
+def _members(value: Any, table: str, columns: list[str]) -> tuple[dict[str, Any], ...]:
+    """Validate a static dimension's ``members``: objects holding exactly the table's columns."""
+    what = f"table {table!r}: 'members'"
+    if not isinstance(value, list):
+        raise ConfigurationError(f"{what} must be a list of rows; got {value!r}")
+    for member in value:
+        if not isinstance(member, dict) or sorted(member) != sorted(columns):
+            raise ConfigurationError(f"{what}: every member holds exactly the columns {columns}; got {member!r}")
+    return tuple(value)
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def bin_label(col: Column, bins: Sequence[Sequence[Any]]) -> Column:
         The numeric value.
     bins : sequence of (low, high, label)
         Non-overlapping bins, in any order; lists as read from JSON are accepted
-        (``star.json``'s ``x_derived`` ``bins``).
+        (``star.json``'s ``derived`` ``bins``).
 
     Raises
     ------

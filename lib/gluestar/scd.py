@@ -67,7 +67,7 @@ __all__ = [
     "tracked_values_changed",
 ]
 
-#: Keys an ``x_scd`` object may have. ``first_valid_from`` is prose for readers ("first purchase
+#: Keys an ``scd`` object may have. ``first_valid_from`` is prose for readers ("first purchase
 #: date"): the first version always starts at the first observation.
 _SCD_KEYS = (
     "type",
@@ -113,7 +113,7 @@ def _iso_date(value: Any, what: str) -> dt.date:
 
 @dataclass(frozen=True)
 class Scd2Spec:
-    """Settings of a type-2 dimension: the ``x_scd`` object of a ``star.json`` table.
+    """Settings of a type-2 dimension: the ``scd`` object of a ``star.json`` table.
 
     Parameters
     ----------
@@ -150,39 +150,39 @@ class Scd2Spec:
     unknown_member: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        business_key = _column_list(self.business_key, "x_scd: 'business_key'")
-        tracked = _column_list(self.tracked, "x_scd: 'tracked'")
+        business_key = _column_list(self.business_key, "scd: 'business_key'")
+        tracked = _column_list(self.tracked, "scd: 'tracked'")
         object.__setattr__(self, "business_key", business_key)
         object.__setattr__(self, "tracked", tracked)
         for what in ("valid_from", "valid_to", "current_flag"):
-            _column_name(getattr(self, what), f"x_scd: {what!r}")
+            _column_name(getattr(self, what), f"scd: {what!r}")
         names = [*business_key, *tracked, self.valid_from, self.valid_to, self.current_flag]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ConfigurationError(
-                "x_scd: business_key, tracked, valid_from, valid_to and current_flag must name different "
+                "scd: business_key, tracked, valid_from, valid_to and current_flag must name different "
                 f"columns; repeated: {', '.join(repeated)}"
             )
         if not isinstance(self.valid_to_inclusive, bool):
             raise ConfigurationError(
-                f"x_scd: 'valid_to_inclusive' must be true or false; got {self.valid_to_inclusive!r}"
+                f"scd: 'valid_to_inclusive' must be true or false; got {self.valid_to_inclusive!r}"
             )
-        _iso_date(self.open_valid_to, "x_scd: 'open_valid_to'")
+        _iso_date(self.open_valid_to, "scd: 'open_valid_to'")
         if not isinstance(self.unknown_member, Mapping):
-            raise ConfigurationError(f"x_scd: 'unknown_member' must be an object; got {self.unknown_member!r}")
+            raise ConfigurationError(f"scd: 'unknown_member' must be an object; got {self.unknown_member!r}")
         member = dict(self.unknown_member)
         for column in (self.valid_from, self.valid_to):
             if column in member:
-                member[column] = _iso_date(member[column], f"x_scd: unknown_member {column!r}")
+                member[column] = _iso_date(member[column], f"scd: unknown_member {column!r}")
         if self.current_flag in member and not isinstance(member[self.current_flag], bool):
             raise ConfigurationError(
-                f"x_scd: unknown_member {self.current_flag!r} must be true or false; got {member[self.current_flag]!r}"
+                f"scd: unknown_member {self.current_flag!r} must be true or false; got {member[self.current_flag]!r}"
             )
         object.__setattr__(self, "unknown_member", MappingProxyType(member))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scd2Spec:
-        """Build the spec from a table's ``x_scd`` object (``business_key`` and ``tracked`` required).
+        """Build the spec from a table's ``scd`` object (``business_key`` and ``tracked`` required).
 
         Raises
         ------
@@ -197,19 +197,17 @@ class Scd2Spec:
         (('id', 'valid_from'), False)
         """
         if not isinstance(data, Mapping):
-            raise ConfigurationError(f"x_scd must be an object; got {data!r}")
+            raise ConfigurationError(f"scd must be an object; got {data!r}")
         unknown = [k for k in data if k not in _SCD_KEYS]
         if unknown:
             raise ConfigurationError(
-                f"x_scd: unknown key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(map(repr, _SCD_KEYS))}"
+                f"scd: unknown key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(map(repr, _SCD_KEYS))}"
             )
         if data.get("type", 2) != 2 or isinstance(data.get("type"), bool):
-            raise ConfigurationError(
-                f"x_scd: 'type' must be 2 (only type-2 dimensions are built); got {data['type']!r}"
-            )
+            raise ConfigurationError(f"scd: 'type' must be 2 (only type-2 dimensions are built); got {data['type']!r}")
         missing = [k for k in ("business_key", "tracked") if k not in data]
         if missing:
-            raise ConfigurationError(f"x_scd: missing required key(s): {', '.join(map(repr, missing))}")
+            raise ConfigurationError(f"scd: missing required key(s): {', '.join(map(repr, missing))}")
         return cls(
             business_key=data["business_key"],
             tracked=data["tracked"],
@@ -217,7 +215,7 @@ class Scd2Spec:
             valid_to=data.get("valid_to", VALID_TO_COLUMN),
             current_flag=data.get("current_flag", CURRENT_FLAG_COLUMN),
             valid_to_inclusive=data.get("valid_to_inclusive", True),
-            open_valid_to=_iso_date(data.get("open_valid_to", OPEN_VALID_TO.isoformat()), "x_scd: 'open_valid_to'"),
+            open_valid_to=_iso_date(data.get("open_valid_to", OPEN_VALID_TO.isoformat()), "scd: 'open_valid_to'"),
             unknown_member=data.get("unknown_member", {}),
         )
 
@@ -374,7 +372,7 @@ def _check_table(table: TableSpec, spec: Scd2Spec) -> str:
         )
     undeclared = [c for c in spec.version_columns if c not in table.column_names]
     if undeclared:
-        raise ConfigurationError(f"table {table.name!r}: x_scd column(s) not declared: {', '.join(undeclared)}")
+        raise ConfigurationError(f"table {table.name!r}: scd column(s) not declared: {', '.join(undeclared)}")
     key = table.key[0]
     unknown = [c for c in spec.unknown_member if c not in table.column_names]
     if unknown:

@@ -72,6 +72,9 @@ class StarInputs:
         This run's accepted rows (the cleaned source columns, ``_file_seq``, ``year``, ``month``).
     rows : DataFrame
         Every accepted row (state) of the months the run rebuilds, in the same shape.
+    history : DataFrame
+        Every accepted row of the entities whose history the run rebuilds (the pipeline's
+        ``related`` rows; on a first run or a full refresh, every row), in the same shape.
     existing : mapping of str to DataFrame or None
         The published dimensions (None for one not published yet).
     star : StarSchema
@@ -84,6 +87,7 @@ class StarInputs:
 
     new: DataFrame
     rows: DataFrame
+    history: DataFrame
     existing: Mapping[str, DataFrame | None]
     star: StarSchema
     audit: Mapping[str, Column]
@@ -196,7 +200,7 @@ def type1_dimension(
 
 
 def static_dimension(spark: SparkSession, spec: TableSpec, members: Sequence[Mapping[str, Any]]) -> DataFrame:
-    """A dimension whose members (keys included) are fixed in the star schema (``x_members``).
+    """A dimension whose members (keys included) are fixed in the star schema (``members``).
 
     Examples
     --------
@@ -256,13 +260,15 @@ def _merge(pipeline: StarPipeline, run: PipelineRun) -> None:
             kept = run.read_version(state, before, months).join(new.select(*key), on=key, how="left_anti")
             merged = kept.unionByName(new)
         version = run.write_partitioned(state, merged, months, state=True)
+        history = None
         if pipeline.related is not None and before is not None:
-            related = pipeline.related(new, run.read_version(state, version))
-            months = sorted(set(months) | set(partition_keys(related)))
+            history = pipeline.related(new, run.read_version(state, version))
+            months = sorted(set(months) | set(partition_keys(history)))
         rows = run.read_version(state, version, months)
     inputs = StarInputs(
         new=new,
         rows=rows,
+        history=rows if history is None else history,
         existing=run.existing_dimensions(),
         star=run.star,
         audit=audit_columns(run.run_id, run.load_timestamp),
