@@ -5,7 +5,7 @@ The public API, re-exported here:
 * contracts: :func:`load_source_contract`, :func:`load_star_schema`;
 * column logic: :func:`trim_to_null`, :func:`parse_amount`, :func:`parse_date`, …;
 * transforms (``df.transform(...)``): :func:`validate_source`, :func:`resolve_duplicates`,
-  :func:`assign_surrogate_keys`, :func:`conform_dimension`, :func:`date_dimension`,
+  :func:`enforce_consistency`, :func:`assign_surrogate_keys`, :func:`conform_dimension`, :func:`date_dimension`,
   :func:`lookup_key`, :func:`compare_to_budget`, …;
 * pipelines: :func:`run_finance`;
 * the job runtime: :func:`start_job`, :func:`run_job`, :func:`resolve_options`.
@@ -13,13 +13,16 @@ The public API, re-exported here:
 
 from __future__ import annotations
 
-from gluestar.cleaning import clean_text, column_rules, typed_value, validate_source
+from gluestar.cleaning import clean_text, column_rules, enforce_consistency, typed_value, validate_source
 from gluestar.columns import (
     amount_in_range,
     date_key,
     normalise_case,
     parse_amount,
+    parse_boolean,
     parse_date,
+    parse_epoch_seconds,
+    parse_integer,
     parse_month,
     parse_timestamp,
     trim_to_null,
@@ -27,6 +30,8 @@ from gluestar.columns import (
 from gluestar.constants import UNKNOWN_KEY
 from gluestar.contracts import (
     ColumnSpec,
+    ConsistencyRule,
+    RowRule,
     SourceContract,
     StarSchema,
     TableSpec,
@@ -60,6 +65,8 @@ __all__ = [
     "__version__",
     "UNKNOWN_KEY",
     "ColumnSpec",
+    "RowRule",
+    "ConsistencyRule",
     "SourceContract",
     "StarSchema",
     "TableSpec",
@@ -72,11 +79,15 @@ __all__ = [
     "parse_date",
     "parse_month",
     "parse_timestamp",
+    "parse_integer",
+    "parse_boolean",
+    "parse_epoch_seconds",
     "date_key",
     "clean_text",
     "typed_value",
     "column_rules",
     "validate_source",
+    "enforce_consistency",
     "resolve_duplicates",
     "assign_surrogate_keys",
     "number_rows",
