@@ -8,6 +8,7 @@ order, without chispa's sort.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from decimal import Decimal
@@ -16,9 +17,16 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
-from gluestar.cleaning import MALFORMED_ROW_REASON, column_rules, typed_value, validate_source
-from gluestar.contracts import ColumnSpec, load_source_contract
-from gluestar.exceptions import SchemaContractError
+from gluestar.cleaning import (
+    MALFORMED_ROW_REASON,
+    column_rules,
+    enforce_consistency,
+    row_rule,
+    typed_value,
+    validate_source,
+)
+from gluestar.contracts import ColumnSpec, ConsistencyRule, RowRule, SourceContract, load_source_contract
+from gluestar.exceptions import ConfigurationError, SchemaContractError
 
 TRANSACTIONS = load_source_contract("finance", "transactions")
 BUDGET = load_source_contract("finance", "budget")
@@ -473,9 +481,9 @@ def test_validate_source_without_source_file_or_corrupt_record_columns(spark):
 
 
 def test_typed_value_rejects_an_unsupported_type():
-    message = "column 'x' has unsupported type 'integer'"
+    message = "column 'x' has unsupported type 'float'"
     with pytest.raises(SchemaContractError, match=f"^{re.escape(message)}$"):
-        typed_value(ColumnSpec("x", "integer"), F.col("x"))  # type: ignore[arg-type]
+        typed_value(ColumnSpec("x", "float"), F.col("x"))  # type: ignore[arg-type]
 
 
 def test_column_rules_labels_per_column_type():
@@ -497,3 +505,463 @@ def test_column_rules_labels_per_column_type():
         "a is not a valid amount",
         "a does not fit decimal(10,3)",
     ]
+    assert labels(ColumnSpec("a", "amount", min_value=Decimal("0"))) == [
+        "a is not a valid amount",
+        "a does not fit decimal(18,2)",
+        "a is out of range",
+    ]
+    assert labels(ColumnSpec("n", "integer")) == ["n is not an integer"]
+    assert labels(ColumnSpec("n", "integer", required=True, min_value=1)) == [
+        "n is missing",
+        "n is not an integer",
+        "n is out of range",
+    ]
+    assert labels(ColumnSpec("b", "boolean")) == ["b is not a valid boolean"]
+    assert labels(ColumnSpec("s", "epoch_seconds")) == [
+        "s is not a valid epoch-seconds timestamp",
+        "s is out of range",
+    ]
+    assert labels(ColumnSpec("e", allowed_values=("A",), max_length=4)) == [
+        "e is too long",
+        "e is not an allowed value",
+    ]
+
+
+# Integer, boolean and epoch-seconds columns, bounds, allowed values and row rules ----------------
+
+ORDERS = SourceContract.from_dict(
+    {
+        "name": "orders",
+        "key": ["order_id"],
+        "columns": [
+            {"name": "order_id", "type": "string", "required": True},
+            {"name": "units", "type": "integer", "min_value": -100, "max_value": 100},
+            {"name": "count", "type": "integer"},
+            {"name": "price", "type": "amount", "precision": 9, "scale": 2, "min_value": 0},
+            {"name": "total", "type": "amount"},
+            {"name": "status", "type": "string", "case": "upper", "allowed_values": ["NEW", "SHIPPED"]},
+            {
+                "name": "gift",
+                "type": "boolean",
+                "boolean_values": {"true": ["yes", "y", "1"], "false": ["no", "n", "0"]},
+            },
+            {"name": "flag", "type": "boolean"},
+            {"name": "seen_at", "type": "epoch_seconds", "min_value": 946684800, "max_value": 4102444799},
+            {"name": "raw_at", "type": "epoch_seconds"},
+        ],
+        "row_rules": [
+            {"name": "total", "predicate": "total = units * price", "reject_reason": "total is not units * price"}
+        ],
+    }
+)
+RAW_ORDERS = ", ".join(f"{c} string" for c in ORDERS.column_names)
+GIFT_SPELLINGS = "(true: yes, y, 1 | false: no, n, 0)"
+EPOCH = "(integer seconds since 1970-01-01 UTC)"
+
+
+def _order(order_id, **fields):
+    """A raw order (strings) that passes validation, with ``fields`` changed."""
+    row = {
+        "order_id": order_id,
+        "units": "3",
+        "count": "10",
+        "price": "2.50",
+        "total": "7.50",
+        "status": "NEW",
+        "gift": "yes",
+        "flag": "false",
+        "seen_at": "1744761599",
+        "raw_at": "0",
+    }
+    row.update(fields)
+    return tuple(row[c] for c in ORDERS.column_names)
+
+
+ORDER_CASES = {
+    "typed": [
+        _order(
+            "typed",
+            units=" +007 ",
+            count="-2147483648",
+            price="$2.50",
+            total="17.50",
+            status=" shipped ",
+            gift=" Y ",
+            flag="TRUE",
+            seen_at=" 1744761600 ",
+            raw_at="-86400",
+        )
+    ],
+    "int": [
+        _order("int-fraction", units="2.5"),
+        _order("int-text", units="abc"),
+        _order("int-exponent", units="1e3"),
+        _order("int-separator", units="1,000"),
+        _order("int-max", count="2147483647"),
+        _order("int-too-big", count="2147483648"),
+        _order("int-huge", count="9" * 30),
+    ],
+    "range": [
+        _order("range-units-high", units="101", total="252.50"),
+        _order("range-units-low", units="-101", total="-252.50"),
+        _order("range-units-at-bound", units="-100", total="-250.00"),
+        _order("range-price", price="-0.01", total="-0.03"),
+        _order("range-price-at-bound", price="0", total="0"),
+    ],
+    "allowed": [
+        _order("allowed-bad", status="wishlist"),
+        _order("allowed-empty", status=" "),
+    ],
+    "bool": [
+        _order("bool-one", gift="1", flag="False"),
+        _order("bool-no", gift="NO"),
+        _order("bool-bad", gift="maybe"),
+        _order("bool-default-spelling", flag="yes"),
+    ],
+    "epoch": [
+        _order("epoch-low-bound", seen_at="+946684800"),
+        _order("epoch-fraction", seen_at="1744761599.5"),
+        _order("epoch-iso", seen_at="2025-04-16T00:00:05"),
+        _order("epoch-millis", seen_at="1744761600000"),
+        _order("epoch-negative", seen_at="-86400"),
+        _order("epoch-year-10000", raw_at="253402300800"),
+        _order("epoch-huge", raw_at="9" * 30),
+    ],
+    "rule": [
+        _order("rule-broken", total="7.00"),
+        _order("rule-skipped-invalid", units="2.5", total="1"),
+        _order("rule-skipped-out-of-range", units="2", price="-1", total="5"),
+        _order("rule-skipped-missing", units="", total="5"),
+        _order("rule-and-column", total="7.00", status="LOST"),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def validated_orders(spark):
+    rows = [row for rows in ORDER_CASES.values() for row in rows]
+    validated = spark.createDataFrame(rows, RAW_ORDERS).transform(validate_source(ORDERS)).cache()
+    yield validated
+    validated.unpersist()
+
+
+def _one_rule(rule, message):
+    """The outcome of a row breaking one rule."""
+    return (message, [rule], "quarantined")
+
+
+def test_validate_source_types_integer_boolean_and_epoch_seconds_columns(spark, validated_orders):
+    actual = _cases(validated_orders, "typed", "order_id").drop("_raw", "_source_file")
+    expected = spark.createDataFrame(
+        [
+            (
+                "typed",
+                7,
+                -2147483648,
+                Decimal("2.50"),
+                Decimal("17.50"),
+                "SHIPPED",
+                True,
+                True,
+                dt.datetime(2025, 4, 16),
+                dt.datetime(1969, 12, 31),
+                None,
+                [],
+                "accepted",
+            )
+        ],
+        "order_id string, units int, count int, price decimal(9,2), total decimal(18,2), status string, "
+        f"gift boolean, flag boolean, seen_at timestamp, raw_at timestamp, {OUTCOME}",
+    )
+    assert_df_equality(actual, expected, ignore_nullable=True)
+
+
+def test_validate_source_quarantines_what_is_not_a_32_bit_integer_never_rounding(spark, validated_orders):
+    units, count = ["units is not an integer"], ["count is not an integer"]
+    _assert_outcomes(
+        spark,
+        validated_orders,
+        "int",
+        "order_id",
+        [
+            ("int-fraction", "units '2.5' is not an integer", units, "quarantined"),
+            ("int-text", "units 'abc' is not an integer", units, "quarantined"),
+            ("int-exponent", "units '1e3' is not an integer", units, "quarantined"),
+            ("int-separator", "units '1,000' is not an integer", units, "quarantined"),
+            ("int-max", None, [], "accepted"),
+            ("int-too-big", "count '2147483648' is not a 32-bit integer", count, "quarantined"),
+            ("int-huge", f"count '{'9' * 30}' is not a 32-bit integer", count, "quarantined"),
+        ],
+    )
+
+
+def test_validate_source_quarantines_numbers_outside_their_inclusive_bounds(spark, validated_orders):
+    units, price = "units is out of range", "price is out of range"
+    _assert_outcomes(
+        spark,
+        validated_orders,
+        "range",
+        "order_id",
+        [
+            ("range-units-high", *_one_rule(units, "units '101' is outside -100..100")),
+            ("range-units-low", *_one_rule(units, "units '-101' is outside -100..100")),
+            ("range-units-at-bound", None, [], "accepted"),
+            ("range-price", *_one_rule(price, "price '-0.01' is outside 0..…")),
+            ("range-price-at-bound", None, [], "accepted"),
+        ],
+    )
+
+
+def test_validate_source_quarantines_values_not_allowed_after_cleaning(spark, validated_orders):
+    reason = "status 'WISHLIST' is not an allowed value (allowed: NEW, SHIPPED)"
+    _assert_outcomes(
+        spark,
+        validated_orders,
+        "allowed",
+        "order_id",
+        [
+            ("allowed-bad", *_one_rule("status is not an allowed value", reason)),
+            ("allowed-empty", None, [], "accepted"),
+        ],
+    )
+
+
+def test_validate_source_reads_boolean_spellings_case_insensitively(spark, validated_orders):
+    actual = _cases(validated_orders, "bool", "order_id").select("order_id", "gift", "flag", "reject_reason")
+    expected = spark.createDataFrame(
+        [
+            ("bool-one", True, False, None),
+            ("bool-no", False, False, None),
+            ("bool-bad", None, False, f"gift 'maybe' is not a valid boolean {GIFT_SPELLINGS}"),
+            ("bool-default-spelling", True, None, "flag 'yes' is not a valid boolean (true: true | false: false)"),
+        ],
+        "order_id string, gift boolean, flag boolean, reject_reason string",
+    )
+    assert_df_equality(actual, expected, ignore_nullable=True)
+
+
+def test_validate_source_checks_epoch_seconds_and_their_bounds_as_seconds(spark, validated_orders):
+    invalid = "seen_at is not a valid epoch-seconds timestamp"
+    outside = "seen_at is out of range"
+    _assert_outcomes(
+        spark,
+        validated_orders,
+        "epoch",
+        "order_id",
+        [
+            ("epoch-low-bound", None, [], "accepted"),
+            (
+                "epoch-fraction",
+                *_one_rule(invalid, f"seen_at '1744761599.5' is not a valid epoch-seconds timestamp {EPOCH}"),
+            ),
+            (
+                "epoch-iso",
+                *_one_rule(invalid, f"seen_at '2025-04-16T00:00:05' is not a valid epoch-seconds timestamp {EPOCH}"),
+            ),
+            ("epoch-millis", *_one_rule(outside, "seen_at '1744761600000' is outside 946684800..4102444799")),
+            ("epoch-negative", *_one_rule(outside, "seen_at '-86400' is outside 946684800..4102444799")),
+            (
+                "epoch-year-10000",
+                *_one_rule("raw_at is out of range", "raw_at '253402300800' is outside -62135596800..253402300799"),
+            ),
+            (
+                "epoch-huge",
+                *_one_rule("raw_at is out of range", f"raw_at '{'9' * 30}' is outside -62135596800..253402300799"),
+            ),
+        ],
+    )
+
+
+def test_validate_source_quarantines_a_row_breaking_a_row_rule_with_its_reason(spark, validated_orders):
+    reason = "total is not units * price"
+    _assert_outcomes(
+        spark, validated_orders, "rule-broken", "order_id", [("rule-broken", reason, [reason], "quarantined")]
+    )
+
+
+def test_validate_source_evaluates_a_row_rule_only_when_every_column_it_reads_is_valid(spark, validated_orders):
+    _assert_outcomes(
+        spark,
+        validated_orders,
+        "rule-skipped",
+        "order_id",
+        [
+            ("rule-skipped-invalid", *_one_rule("units is not an integer", "units '2.5' is not an integer")),
+            ("rule-skipped-out-of-range", *_one_rule("price is out of range", "price '-1' is outside 0..…")),
+            ("rule-skipped-missing", None, [], "accepted"),
+        ],
+    )
+
+
+def test_validate_source_lists_row_rules_after_the_column_rules(spark, validated_orders):
+    allowed = "status 'LOST' is not an allowed value (allowed: NEW, SHIPPED)"
+    _assert_outcomes(
+        spark,
+        validated_orders,
+        "rule-and-column",
+        "order_id",
+        [
+            (
+                "rule-and-column",
+                f"{allowed}; total is not units * price",
+                ["status is not an allowed value", "total is not units * price"],
+                "quarantined",
+            )
+        ],
+    )
+
+
+def test_validate_source_output_columns_and_types_of_the_new_column_types(validated_orders):
+    typed = [(f.name, f.dataType.simpleString()) for f in validated_orders.schema][2:-3]
+    assert typed == [
+        ("order_id", "string"),
+        ("units", "int"),
+        ("count", "int"),
+        ("price", "decimal(9,2)"),
+        ("total", "decimal(18,2)"),
+        ("status", "string"),
+        ("gift", "boolean"),
+        ("flag", "boolean"),
+        ("seen_at", "timestamp"),
+        ("raw_at", "timestamp"),
+    ]
+
+
+def test_row_rule_passes_a_row_whose_predicate_is_null(spark):
+    df = spark.createDataFrame([(1, None)], "a int, b int")
+    _, message = row_rule(RowRule("a is b", "a = b", "a is not b"), F.lit(True))
+    assert df.select(message.alias("m")).first().m is None
+
+
+def test_row_rule_names_a_predicate_that_is_not_spark_sql(spark):
+    message = (
+        "row rule 'total': the predicate 'total = = units' is not valid Spark SQL: "
+        "[PARSE_SYNTAX_ERROR] Syntax error at or near '='.(line 1, pos 8)"
+    )
+    with pytest.raises(ConfigurationError, match=f"^{re.escape(message)}$"):
+        row_rule(RowRule("total", "total = = units", "total is wrong"), F.lit(True))
+
+
+# enforce_consistency -----------------------------------------------------------------------------
+
+VISITS = (
+    "customer string, day string, age int, repeat boolean, _status string, reject_reason string, "
+    "reject_rules array<string>"
+)
+AGE_RULE = ConsistencyRule(("customer", "day"), ("age", "repeat"), "attributes differ on one day")
+REPEAT_RULE = ConsistencyRule(("customer",), ("repeat",), "repeat flag differs")
+
+
+def _visits_contract(*rules):
+    columns = [
+        {"name": "customer", "type": "string"},
+        {"name": "day", "type": "string"},
+        {"name": "age", "type": "integer"},
+        {"name": "repeat", "type": "boolean"},
+    ]
+    contract = SourceContract.from_dict({"name": "visits", "key": ["customer", "day"], "columns": columns})
+    return dataclasses.replace(contract, consistent_within=rules)
+
+
+def _visit(customer, day, age, repeat, status="accepted", reason=None):
+    return (customer, day, age, repeat, status, reason, [reason] if reason else [])
+
+
+def test_enforce_consistency_quarantines_every_row_of_a_key_that_disagrees(spark):
+    reason = AGE_RULE.reject_reason
+    df = spark.createDataFrame(
+        [
+            _visit("c1", "d1", 30, False),
+            _visit("c1", "d1", 30, True),
+            _visit("c1", "d2", 30, True),
+            _visit("c2", "d1", 40, False),
+            _visit("c2", "d1", 40, False),
+        ],
+        VISITS,
+    )
+    out = df.transform(enforce_consistency(_visits_contract(AGE_RULE)))
+    expected = spark.createDataFrame(
+        [
+            _visit("c1", "d1", 30, False, "quarantined", reason),
+            _visit("c1", "d1", 30, True, "quarantined", reason),
+            _visit("c1", "d2", 30, True),
+            _visit("c2", "d1", 40, False),
+            _visit("c2", "d1", 40, False),
+        ],
+        VISITS,
+    )
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_enforce_consistency_ignores_and_keeps_rows_that_are_not_accepted(spark):
+    df = spark.createDataFrame(
+        [
+            _visit("c1", "d1", 30, False),
+            _visit("c1", "d1", 31, False, "quarantined", "age is out of range"),
+            _visit("c1", "d1", 32, False, "superseded"),
+            _visit("c1", "d1", 33, False, "exact_duplicate"),
+        ],
+        VISITS,
+    )
+    out = df.transform(enforce_consistency(_visits_contract(AGE_RULE)))
+    assert_df_equality(out, df, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_enforce_consistency_a_null_and_a_value_disagree_two_nulls_agree(spark):
+    reason = AGE_RULE.reject_reason
+    df = spark.createDataFrame(
+        [
+            _visit("c1", "d1", None, False),
+            _visit("c1", "d1", 30, False),
+            _visit("c2", "d1", None, None),
+            _visit("c2", "d1", None, None),
+        ],
+        VISITS,
+    )
+    out = df.transform(enforce_consistency(_visits_contract(AGE_RULE)))
+    expected = spark.createDataFrame(
+        [
+            _visit("c1", "d1", None, False, "quarantined", reason),
+            _visit("c1", "d1", 30, False, "quarantined", reason),
+            _visit("c2", "d1", None, None),
+            _visit("c2", "d1", None, None),
+        ],
+        VISITS,
+    )
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_enforce_consistency_checks_every_rule_on_the_same_accepted_rows(spark):
+    both = "attributes differ on one day; repeat flag differs"
+    df = spark.createDataFrame(
+        [_visit("c1", "d1", 30, False), _visit("c1", "d1", 30, True), _visit("c1", "d2", 30, True)],
+        VISITS,
+    )
+    out = df.transform(enforce_consistency(_visits_contract(AGE_RULE, REPEAT_RULE)))
+    expected = spark.createDataFrame(
+        [
+            ("c1", "d1", 30, False, "quarantined", both, [AGE_RULE.reject_reason, REPEAT_RULE.reject_reason]),
+            ("c1", "d1", 30, True, "quarantined", both, [AGE_RULE.reject_reason, REPEAT_RULE.reject_reason]),
+            _visit("c1", "d2", 30, True, "quarantined", REPEAT_RULE.reject_reason),
+        ],
+        VISITS,
+    )
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_enforce_consistency_keeps_the_input_columns_in_order(spark):
+    df = spark.createDataFrame([("x", *_visit("c1", "d1", 30, False))], f"extra string, {VISITS}")
+    out = df.transform(enforce_consistency(_visits_contract(AGE_RULE)))
+    assert out.columns == df.columns
+
+
+def test_enforce_consistency_without_rules_returns_its_input(spark):
+    df = spark.createDataFrame([_visit("c1", "d1", 30, False)], VISITS)
+    assert df.transform(enforce_consistency(_visits_contract())) is df
+
+
+def test_enforce_consistency_names_the_missing_columns(spark):
+    df = spark.createDataFrame([], "customer string, age int, _status string")
+    message = "enforce_consistency: missing column(s): day, reject_reason, reject_rules, repeat"
+    with pytest.raises(SchemaContractError, match=f"^{re.escape(message)}$"):
+        df.transform(enforce_consistency(_visits_contract(AGE_RULE)))

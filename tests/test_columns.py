@@ -15,10 +15,14 @@ from gluestar.columns import (
     date_key,
     excerpt,
     is_amount,
+    is_integer,
     join_reasons,
     normalise_case,
     parse_amount,
+    parse_boolean,
     parse_date,
+    parse_epoch_seconds,
+    parse_integer,
     parse_month,
     parse_timestamp,
     trim_to_null,
@@ -211,6 +215,116 @@ def test_amount_in_range_is_true_when_it_fits_false_when_too_large_null_when_no_
         "boolean",
     )
     assert_column_equality(cases.withColumn("actual", amount_in_range(F.col("s"))), "actual", "expected")
+
+
+# is_integer, parse_integer, parse_boolean, parse_epoch_seconds -----------------------------------
+
+
+def test_is_integer_is_a_sign_and_digits_of_any_size(spark):
+    cases = _cases(
+        spark,
+        [
+            ("7", True),
+            ("-0042", True),
+            ("+12", True),
+            ("9" * 30, True),
+            ("2.5", False),
+            ("1,000", False),
+            ("1e3", False),
+            ("- 1", False),
+            ("+", False),
+            ("٣", False),  # an Arabic-Indic digit is not a digit here
+            (None, None),
+        ],
+        "boolean",
+    )
+    assert_column_equality(cases.withColumn("actual", is_integer(F.col("s"))), "actual", "expected")
+
+
+def test_parse_integer_reads_32_bit_integers_and_never_rounds(spark):
+    cases = _cases(
+        spark,
+        [
+            ("7", 7),
+            ("+007", 7),
+            ("-0", 0),
+            ("-42", -42),
+            ("2147483647", 2147483647),
+            ("-2147483648", -2147483648),
+            ("2147483648", None),
+            ("-2147483649", None),
+            ("9" * 30, None),
+            ("2.5", None),
+            ("2.0", None),
+            ("abc", None),
+            ("", None),
+            (None, None),
+        ],
+        "int",
+    )
+    assert_column_equality(cases.withColumn("actual", parse_integer(F.col("s"))), "actual", "expected")
+
+
+def test_parse_boolean_matches_the_spellings_case_insensitively(spark):
+    cases = _cases(
+        spark,
+        [
+            ("Yes", True),
+            ("Y", True),
+            ("1", True),
+            ("NO", False),
+            ("n", False),
+            ("0", False),
+            ("maybe", None),
+            (None, None),
+        ],
+        "boolean",
+    )
+    parsed = parse_boolean(F.col("s"), ["yes", "y", "1"], ["No", "n", "0"])
+    assert_column_equality(cases.withColumn("actual", parsed), "actual", "expected")
+
+
+def test_parse_boolean_defaults_to_true_and_false(spark):
+    cases = _cases(spark, [("TRUE", True), ("false", False), ("yes", None)], "boolean")
+    assert_column_equality(cases.withColumn("actual", parse_boolean(F.col("s"))), "actual", "expected")
+
+
+def test_parse_epoch_seconds_reads_integer_seconds_in_utc(spark):
+    cases = _cases(
+        spark,
+        [
+            ("0", dt.datetime(1970, 1, 1)),
+            ("1744761599", dt.datetime(2025, 4, 15, 23, 59, 59)),
+            ("+1744761600", dt.datetime(2025, 4, 16)),
+            ("-86400", dt.datetime(1969, 12, 31)),
+        ],
+        "timestamp",
+    )
+    assert_column_equality(cases.withColumn("actual", parse_epoch_seconds(F.col("s"))), "actual", "expected")
+
+
+def test_parse_epoch_seconds_holds_the_first_and_last_second_of_a_timestamp(spark):
+    # Compared as seconds: Python cannot convert a timestamp in year 1 in every time zone.
+    cases = _cases(spark, [("-62135596800", -62135596800), ("253402300799", 253402300799)], "bigint")
+    seconds = F.unix_seconds(parse_epoch_seconds(F.col("s")))
+    assert_column_equality(cases.withColumn("actual", seconds), "actual", "expected")
+
+
+def test_parse_epoch_seconds_is_null_for_fractions_text_and_seconds_no_timestamp_holds(spark):
+    cases = _cases(
+        spark,
+        [
+            ("1744761599.5", None),
+            ("2025-04-16T00:00:05", None),
+            ("abc", None),
+            ("-62135596801", None),
+            ("253402300800", None),
+            ("1" * 30, None),
+            (None, None),
+        ],
+        "timestamp",
+    )
+    assert_column_equality(cases.withColumn("actual", parse_epoch_seconds(F.col("s"))), "actual", "expected")
 
 
 # parse_date, parse_month, parse_timestamp --------------------------------------------------------

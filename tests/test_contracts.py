@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from pyspark.sql import types as T
 
 from gluestar.contracts import (
+    BooleanValues,
     ColumnSpec,
+    ConsistencyRule,
+    RowRule,
     load_source_contract,
     load_star_schema,
+    predicate_columns,
     spark_type,
 )
 from gluestar.exceptions import ConfigurationError
@@ -290,9 +295,9 @@ def test_contract_file_that_is_not_json(tmp_path):
         (_contract_with(columns=[]), "source contract 'payroll' declares no columns"),
         (_column_with(0, name=None), "payroll: every column needs a non-empty 'name'"),
         (
-            _column_with(0, type="integer"),
-            "payroll.Employee_ID: 'type' must be one of 'string', 'date', 'month', 'timestamp', 'amount'; "
-            "got 'integer'",
+            _column_with(0, type="float"),
+            "payroll.Employee_ID: 'type' must be one of 'string', 'date', 'month', 'timestamp', 'amount', "
+            "'integer', 'boolean', 'epoch_seconds'; got 'float'",
         ),
         (
             _column_with(0, case="camel"),
@@ -338,6 +343,11 @@ def test_contract_file_that_is_not_json(tmp_path):
         (
             _contract_with(columns=[*GOOD_CONTRACT["columns"], {"name": "SALARY"}]),
             "source contract 'payroll' declares column(s) twice: salary",
+        ),
+        (
+            _contract_with(columns=[*GOOD_CONTRACT["columns"], {"name": "_Status"}]),
+            "source contract 'payroll' declares column(s) named like gluestar's own: _status "
+            "(reserved: _raw, _source_file, _corrupt_record, reject_reason, reject_rules, _status)",
         ),
         (
             _contract_with(key=["employee"]),
@@ -393,7 +403,10 @@ def _star_with(**changes):
 @pytest.mark.parametrize(
     ("star", "message"),
     [
-        (_star_with(kind="bridge"), "table 'dim_employee': 'kind' must be one of 'dimension', 'fact', 'mart'; got 'bridge'"),
+        (
+            _star_with(kind="bridge"),
+            "table 'dim_employee': 'kind' must be one of 'dimension', 'fact', 'mart'; got 'bridge'",
+        ),
         (
             _star_with(natural_key=["employee_code"]),
             "table 'dim_employee': key or partition column(s) not declared: ['employee_code']",
@@ -458,3 +471,304 @@ def test_spark_type(name, expected):
 def test_spark_type_rejects_unknown_types(name, message):
     with pytest.raises(ConfigurationError, match=f"^{re.escape(message)}$"):
         spark_type(name)
+
+
+# Contract rules: integer, boolean and epoch_seconds columns, bounds, allowed values, row rules ------
+
+RULES_CONTRACT = {
+    "name": "orders",
+    "key": ["order_id"],
+    "conflict_reason": "conflicting orders",
+    "columns": [
+        {"name": "order_id", "type": "string", "required": True},
+        {"name": "customer_id", "type": "string", "required": True, "case": "upper"},
+        {"name": "day", "type": "date", "formats": ["yyyy-MM-dd"]},
+        {"name": "units", "type": "integer", "min_value": 1, "max_value": 100},
+        {"name": "price", "type": "amount", "precision": 9, "scale": 2, "min_value": 0, "max_value": 9999.99},
+        {"name": "total", "type": "amount"},
+        {"name": "status", "type": "string", "case": "upper", "allowed_values": ["NEW", "SHIPPED"]},
+        {"name": "gift", "type": "boolean", "boolean_values": {"true": ["Yes", "Y"], "false": ["no", "n"]}},
+        {"name": "seen_at", "type": "epoch_seconds", "min_value": 0},
+    ],
+    "row_rules": [
+        {"name": "total", "predicate": "total = units * price", "reject_reason": "total is not units * price"}
+    ],
+    "consistent_within": [{"key": ["customer_id", "day"], "columns": ["gift"], "reject_reason": "gift differs"}],
+}
+RULES_COLUMNS = "order_id, customer_id, day, units, price, total, status, gift, seen_at"
+
+
+def _rules_with(**changes):
+    return {**RULES_CONTRACT, **changes}
+
+
+def _rules_column(name, **changes):
+    """The rules contract with column ``name`` changed (a change to None removes the key)."""
+    columns = [dict(c) for c in RULES_CONTRACT["columns"]]
+    column = next(c for c in columns if c["name"] == name)
+    column.update(changes)
+    for key, value in changes.items():
+        if value is None:
+            del column[key]
+    return _rules_with(columns=columns)
+
+
+def _row_rule(**changes):
+    return _rules_with(row_rules=[{**RULES_CONTRACT["row_rules"][0], **changes}])
+
+
+def _consistency(**changes):
+    return _rules_with(consistent_within=[{**RULES_CONTRACT["consistent_within"][0], **changes}])
+
+
+def _load_rules(tmp_path, data):
+    _write(tmp_path, data, "orders.json")
+    return load_source_contract("hr", "orders", directory=tmp_path)
+
+
+def test_contract_rules_load_as_first_class_fields(tmp_path):
+    contract = _load_rules(tmp_path, RULES_CONTRACT)
+
+    assert contract.column("units") == ColumnSpec("units", "integer", min_value=1, max_value=100)
+    assert contract.column("price") == ColumnSpec(
+        "price", "amount", precision=9, scale=2, min_value=Decimal("0"), max_value=Decimal("9999.99")
+    )
+    assert contract.column("status") == ColumnSpec("status", case="upper", allowed_values=("NEW", "SHIPPED"))
+    assert contract.column("gift") == ColumnSpec(
+        "gift", "boolean", boolean_values=BooleanValues(("yes", "y"), ("no", "n"))
+    )
+    assert contract.column("seen_at") == ColumnSpec("seen_at", "epoch_seconds", min_value=0)
+    assert contract.row_rules == (RowRule("total", "total = units * price", "total is not units * price"),)
+    assert contract.consistent_within == (ConsistencyRule(("customer_id", "day"), ("gift",), "gift differs"),)
+
+
+def test_boolean_columns_default_to_true_and_false():
+    assert ColumnSpec("flag", "boolean").boolean_values == BooleanValues(("true",), ("false",))
+
+
+def test_contracts_without_rules_have_none():
+    contract = load_source_contract("finance", "budget")
+    assert (contract.row_rules, contract.consistent_within) == ((), ())
+
+
+@pytest.mark.parametrize(
+    ("contract", "message"),
+    [
+        # integer, amount and epoch_seconds bounds
+        (
+            _rules_column("status", min_value=1),
+            "orders.status: 'min_value' applies to amount, integer and epoch_seconds columns only, not to a string",
+        ),
+        (
+            _rules_column("day", max_value=1),
+            "orders.day: 'max_value' applies to amount, integer and epoch_seconds columns only, not to a date "
+            "(the range of a date, month or timestamp is 'min' and 'max')",
+        ),
+        (_rules_column("units", min_value="1"), "orders.units: 'min_value' must be a number; got '1'"),
+        (_rules_column("units", min_value=True), "orders.units: 'min_value' must be a number; got True"),
+        (
+            _rules_column("units", min_value=1.5),
+            "orders.units: 'min_value' of an integer column must be a whole number; got 1.5",
+        ),
+        (
+            _rules_column("units", max_value=2**31),
+            "orders.units: 'max_value' must be within the 32-bit integer range, -2147483648..2147483647; "
+            "got 2147483648",
+        ),
+        (
+            _rules_column("seen_at", min_value=-62135596801),
+            "orders.seen_at: 'min_value' must be within the seconds a timestamp holds (0001-01-01..9999-12-31 UTC), "
+            "-62135596800..253402300799; got -62135596801",
+        ),
+        (
+            _rules_column("seen_at", min_value=1.0),
+            "orders.seen_at: 'min_value' of an epoch_seconds column must be a whole number; got 1.0",
+        ),
+        (
+            _rules_column("price", min_value=0.001),
+            "orders.price: 'min_value' must fit the column's decimal(9,2); got 0.001",
+        ),
+        (
+            _rules_column("price", max_value=10_000_000),
+            "orders.price: 'max_value' must fit the column's decimal(9,2); got 10000000",
+        ),
+        (_rules_column("units", min_value=5, max_value=2), "orders.units: 'min_value' (5) is above 'max_value' (2)"),
+        (
+            _rules_column("price", min_value=10.5, max_value=2),
+            "orders.price: 'min_value' (10.5) is above 'max_value' (2)",
+        ),
+        # keys of another column type
+        (
+            _rules_column("total", formats=["yyyy"]),
+            "orders.total: 'formats' applies to date, month and timestamp columns only, not to an amount",
+        ),
+        (
+            _rules_column("units", min="2000-01-01"),
+            "orders.units: 'min' applies to date, month and timestamp columns only, not to an integer "
+            "(the range of a number is 'min_value' and 'max_value')",
+        ),
+        (
+            _rules_column("day", min="2025-01-02", max="2025-01-01"),
+            "orders.day: 'min' (2025-01-02) is after 'max' (2025-01-01)",
+        ),
+        (
+            _rules_column("units", precision=9),
+            "orders.units: 'precision' applies to amount columns only, not to an integer",
+        ),
+        (_rules_column("gift", scale=0), "orders.gift: 'scale' applies to amount columns only, not to a boolean"),
+        (
+            _rules_column("seen_at", max_length=10),
+            "orders.seen_at: 'max_length' applies to string columns only, not to an epoch_seconds",
+        ),
+        # allowed values
+        (
+            _rules_column("units", allowed_values=["1"]),
+            "orders.units: 'allowed_values' applies to string columns only, not to an integer",
+        ),
+        (
+            _rules_column("status", allowed_values="NEW"),
+            "orders.status: 'allowed_values' must be a non-empty list of non-empty strings; got 'NEW'",
+        ),
+        (
+            _rules_column("status", allowed_values=[]),
+            "orders.status: 'allowed_values' must be a non-empty list of non-empty strings; got []",
+        ),
+        (
+            _rules_column("status", allowed_values=["NEW", "new"]),
+            "orders.status: the allowed value 'new' can never match: cleaning makes it 'NEW'",
+        ),
+        (
+            _rules_column("status", allowed_values=[" NEW"]),
+            "orders.status: the allowed value ' NEW' can never match: cleaning makes it 'NEW'",
+        ),
+        (
+            _rules_column("status", case="title", allowed_values=["Credit card"]),
+            "orders.status: the allowed value 'Credit card' can never match: cleaning makes it 'Credit Card'",
+        ),
+        (
+            _rules_column("status", reserved=["NEW"]),
+            "orders.status: the allowed value 'NEW' is also reserved",
+        ),
+        (
+            _rules_column("status", max_length=3),
+            "orders.status: the allowed value 'SHIPPED' is longer than 'max_length' (3)",
+        ),
+        (
+            _rules_column("status", default="DONE"),
+            "orders.status: the default 'DONE' is not one of the allowed values",
+        ),
+        # boolean spellings
+        (
+            _rules_column("status", boolean_values={"true": ["y"], "false": ["n"]}),
+            "orders.status: 'boolean_values' applies to boolean columns only, not to a string",
+        ),
+        (
+            _rules_column("gift", boolean_values={"true": ["y"]}),
+            "orders.gift: 'boolean_values' must be an object with the lists 'true' and 'false'; got {'true': ['y']}",
+        ),
+        (
+            _rules_column("gift", boolean_values={"true": "y", "false": ["n"]}),
+            "orders.gift: 'boolean_values' 'true' must be a non-empty list of non-empty strings; got 'y'",
+        ),
+        (
+            _rules_column("gift", boolean_values={"true": [" y"], "false": ["n"]}),
+            "orders.gift: the boolean spelling ' y' can never match: values are trimmed first",
+        ),
+        (
+            _rules_column("gift", boolean_values={"true": ["Y", "1"], "false": ["y", "0"]}),
+            "orders.gift: 'boolean_values' spell both true and false as 'y'",
+        ),
+        # row rules
+        (_rules_with(row_rules={}), "orders: 'row_rules' must be a list of objects; got {}"),
+        (_rules_with(row_rules=["total = 1"]), "orders: every row rule must be an object; got 'total = 1'"),
+        (_row_rule(name=None), "orders: a row rule's 'name' must be a non-empty string; got None"),
+        (_row_rule(predicate=""), "orders: row rule 'total': 'predicate' must be a non-empty string; got ''"),
+        (
+            _row_rule(reject_reason=None),
+            "orders: row rule 'total': 'reject_reason' must be a non-empty string; got None",
+        ),
+        (
+            _rules_with(row_rules=RULES_CONTRACT["row_rules"] * 2),
+            "orders: row rule name(s) used twice: total",
+        ),
+        (
+            _row_rule(predicate="status = 'NEW"),
+            "orders: row rule 'total': the predicate has an unterminated string literal: \"status = 'NEW\"",
+        ),
+        (
+            _row_rule(predicate="`status = 'NEW'"),
+            "orders: row rule 'total': the predicate has an unterminated backquoted name: \"`status = 'NEW'\"",
+        ),
+        (
+            _row_rule(predicate="abs(total - units * price <= 0.01"),
+            "orders: row rule 'total': the predicate's parentheses do not balance: 'abs(total - units * price <= 0.01'",
+        ),
+        (
+            _row_rule(predicate="total = qty * price AND _source_file IS NOT NULL"),
+            "orders: row rule 'total': the predicate names column(s) not in the contract: qty, _source_file "
+            f"(columns: {RULES_COLUMNS})",
+        ),
+        (_row_rule(predicate="1 = 1"), "orders: row rule 'total': the predicate reads no column: '1 = 1'"),
+        (
+            _row_rule(reject_reason="conflicting orders"),
+            "orders: row rule 'total': 'reject_reason' must differ from the conflict_reason 'conflicting orders', "
+            "which counts conflicts between rows of one key",
+        ),
+        # consistent_within
+        (_rules_with(consistent_within={}), "orders: 'consistent_within' must be a list of objects; got {}"),
+        (_rules_with(consistent_within=["gift"]), "orders: consistent_within[0] must be an object; got 'gift'"),
+        (
+            _consistency(key=[]),
+            "orders: consistent_within[0]: 'key' must be a non-empty list of non-empty strings; got []",
+        ),
+        (
+            _consistency(columns=None),
+            "orders: consistent_within[0]: 'columns' must be a non-empty list of non-empty strings; got None",
+        ),
+        (
+            _consistency(columns=["day", "gift"]),
+            "orders: consistent_within[0]: 'columns' repeat key column(s): day",
+        ),
+        (
+            _consistency(key=["client"]),
+            "orders: consistent_within[0]: 'key' names column(s) not in the contract: client "
+            f"(columns: {RULES_COLUMNS})",
+        ),
+        (
+            _consistency(columns=["wrapped"]),
+            "orders: consistent_within[0]: 'columns' names column(s) not in the contract: wrapped "
+            f"(columns: {RULES_COLUMNS})",
+        ),
+        (
+            _consistency(reject_reason=""),
+            "orders: consistent_within[0]: 'reject_reason' must be a non-empty string; got ''",
+        ),
+        (
+            _consistency(reject_reason="conflicting orders"),
+            "orders: consistent_within[0]: 'reject_reason' must differ from the conflict_reason 'conflicting orders', "
+            "which counts conflicts between rows of one key",
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) and len(value) < 60 else None,
+)
+def test_contract_rule_validation_names_the_bad_field(tmp_path, contract, message):
+    with pytest.raises(ConfigurationError, match=f"^{re.escape(message)}$"):
+        _load_rules(tmp_path, contract)
+
+
+@pytest.mark.parametrize(
+    ("predicate", "columns"),
+    [
+        ("abs(total_sales - units_sold * unit_price) <= 0.01", ("total_sales", "units_sold", "unit_price")),
+        ("Units > 0 AND units < 10", ("units",)),
+        ("`Total Sales` >= 0", ("total sales",)),
+        ("date >= DATE '2025-01-01' AND timestamp < TIMESTAMP '2026-01-01 00:00:00'", ("date", "timestamp")),
+        ("CAST(units AS decimal(9,2)) = price AND cast(units as int) IS NOT NULL", ("units", "price")),
+        ("status IN ('NEW', 'it''s') OR status LIKE 'S%' ESCAPE '!'", ("status",)),
+        ("day + INTERVAL 1 DAY > day2 -- a comment naming nothing", ("day", "day2")),
+        ("CASE WHEN gift THEN total ELSE 0 END >= 0", ("gift", "total")),
+        ("note = 'say \\'when\\''", ("note",)),
+    ],
+)
+def test_predicate_columns_finds_the_column_names(predicate, columns):
+    assert predicate_columns(predicate) == columns

@@ -172,6 +172,25 @@ def test_budgets_without_a_version_collapse_duplicates_and_quarantine_conflicts(
     assert_df_equality(resolved, expected, ignore_row_order=True, ignore_nullable=True)
 
 
+def test_a_key_of_every_column_collapses_identical_rows(spark):
+    raw = spark.createDataFrame(
+        [_ok("u1", 1, 5), _ok("u1", 1, 5), _ok("u1", 1, 5), _ok("u1", 2, 5)],
+        "id string, version int, amount int, _status string, reject_reason string, reject_rules array<string>",
+    )
+    columns = ["id", "version", "amount"]
+    resolved = raw.transform(resolve_duplicates(columns, columns=columns, conflict_reason="conflicting events"))
+    expected = spark.createDataFrame(
+        [
+            ("u1", 1, 5, "accepted", None, []),
+            ("u1", 1, 5, "exact_duplicate", None, []),
+            ("u1", 1, 5, "exact_duplicate", None, []),
+            ("u1", 2, 5, "accepted", None, []),
+        ],
+        VERSIONED,
+    )
+    assert_df_equality(resolved, expected, ignore_row_order=True, ignore_nullable=True)
+
+
 def test_resolve_duplicates_names_the_missing_columns(spark):
     df = spark.createDataFrame([], "id string, _status string")
     message = "resolve_duplicates: missing column(s): amount, reject_reason, reject_rules, version"

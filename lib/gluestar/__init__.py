@@ -5,8 +5,8 @@ The public API, re-exported here:
 * contracts: :func:`load_source_contract`, :func:`load_star_schema`;
 * column logic: :func:`trim_to_null`, :func:`parse_amount`, :func:`parse_date`, …;
 * transforms (``df.transform(...)``): :func:`validate_source`, :func:`resolve_duplicates`,
-  :func:`assign_surrogate_keys`, :func:`conform_dimension`, :func:`date_dimension`,
-  :func:`scd2_versions`, :func:`conform_scd2_dimension`, :func:`point_in_time_key`,
+  :func:`enforce_consistency`, :func:`assign_surrogate_keys`, :func:`conform_dimension`,
+  :func:`date_dimension`, :func:`scd2_versions`, :func:`conform_scd2_dimension`, :func:`point_in_time_key`,
   :func:`lookup_key`, :func:`compare_to_budget`, …;
 * the json_orders marts: :func:`load_marts`, :func:`build_marts`, :func:`mart_monthly_revenue`, …;
 * pipelines: :func:`run_finance`;
@@ -15,13 +15,16 @@ The public API, re-exported here:
 
 from __future__ import annotations
 
-from gluestar.cleaning import clean_text, column_rules, typed_value, validate_source
+from gluestar.cleaning import clean_text, column_rules, enforce_consistency, typed_value, validate_source
 from gluestar.columns import (
     amount_in_range,
     date_key,
     normalise_case,
     parse_amount,
+    parse_boolean,
     parse_date,
+    parse_epoch_seconds,
+    parse_integer,
     parse_month,
     parse_timestamp,
     trim_to_null,
@@ -29,6 +32,8 @@ from gluestar.columns import (
 from gluestar.constants import UNKNOWN_KEY
 from gluestar.contracts import (
     ColumnSpec,
+    ConsistencyRule,
+    RowRule,
     SourceContract,
     StarSchema,
     TableSpec,
@@ -80,6 +85,8 @@ __all__ = [
     "__version__",
     "UNKNOWN_KEY",
     "ColumnSpec",
+    "RowRule",
+    "ConsistencyRule",
     "SourceContract",
     "StarSchema",
     "TableSpec",
@@ -92,11 +99,15 @@ __all__ = [
     "parse_date",
     "parse_month",
     "parse_timestamp",
+    "parse_integer",
+    "parse_boolean",
+    "parse_epoch_seconds",
     "date_key",
     "clean_text",
     "typed_value",
     "column_rules",
     "validate_source",
+    "enforce_consistency",
     "resolve_duplicates",
     "assign_surrogate_keys",
     "number_rows",

@@ -19,18 +19,25 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from functools import reduce
 
-from pyspark.sql import Column, DataFrame
+from pyspark.errors import ParseException
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from gluestar.columns import (
     excerpt,
     is_amount,
+    is_integer,
     join_reasons,
     normalise_case,
     parse_amount,
+    parse_boolean,
     parse_date,
+    parse_epoch_seconds,
+    parse_integer,
     parse_month,
     parse_timestamp,
     trim_to_null,
@@ -45,14 +52,24 @@ from gluestar.constants import (
     STATUS_COLUMN,
     STATUS_QUARANTINED,
 )
-from gluestar.contracts import ColumnSpec, SourceContract
-from gluestar.exceptions import SchemaContractError
+from gluestar.contracts import (
+    MAX_EPOCH_SECONDS,
+    MIN_EPOCH_SECONDS,
+    ColumnSpec,
+    ConsistencyRule,
+    RowRule,
+    SourceContract,
+)
+from gluestar.exceptions import ConfigurationError, SchemaContractError
 
 __all__ = [
     "validate_source",
+    "enforce_consistency",
     "clean_text",
     "typed_value",
     "column_rules",
+    "row_rule",
+    "allowed_values_rule",
     "encoding_rule",
     "length_rule",
     "MALFORMED_ROW_REASON",
@@ -69,17 +86,57 @@ Reason = tuple[str, Column]
 """A broken rule: its stable label (for counting) and its message column (null when the rule holds)."""
 
 
-def _range_reason(name: str, value: Column, raw: Column, spec: ColumnSpec) -> Column | None:
-    checks = []
-    if spec.min is not None:
-        checks.append(value < F.lit(spec.min))
-    if spec.max is not None:
-        checks.append(value > F.lit(spec.max))
+def _outside(name: str, text: Column, outside: Column, low: object, high: object) -> Column:
+    """The message of a value outside ``low..high`` (``…`` for an open end), null when inside."""
+    bounds = f"{'…' if low is None else low}..{'…' if high is None else high}"
+    return F.when(outside, F.concat(F.lit(f"{name} "), excerpt(text), F.lit(f" is outside {bounds}")))
+
+
+def _beyond(value: Column, low: Column | None, high: Column | None) -> Column | None:
+    """``value < low OR value > high`` over the bounds given; None without bounds."""
+    checks = [value < low] if low is not None else []
+    if high is not None:
+        checks.append(value > high)
     if not checks:
         return None
-    outside = checks[0] if len(checks) == 1 else checks[0] | checks[1]
-    bounds = f"{spec.min or '…'}..{spec.max or '…'}"
-    return F.when(outside, F.concat(F.lit(f"{name} "), excerpt(raw), F.lit(f" is outside {bounds}")))
+    return checks[0] if len(checks) == 1 else checks[0] | checks[1]
+
+
+def _number_literal(value: int | Decimal) -> Column:
+    """An exact literal of a bound: an int as is, a decimal cast to its own precision and scale."""
+    if isinstance(value, int):
+        return F.lit(value)
+    text = format(value, "f")
+    scale = len(text.partition(".")[2])
+    digits = len(text.lstrip("-").replace(".", ""))
+    return F.lit(text).cast(f"decimal({max(digits, scale, 1)},{scale})")
+
+
+def _range_reason(name: str, value: Column, text: Column, spec: ColumnSpec) -> Column | None:
+    """The range rule's message: dates against ``min``/``max``, numbers against ``min_value``/``max_value``.
+
+    An ``epoch_seconds`` value is checked as seconds, and a well-formed integer too large for a
+    timestamp (its value is null) is out of range too: it is a number, just not a plausible one.
+    """
+    if spec.type in ("date", "month", "timestamp"):
+        outside = _beyond(
+            value, None if spec.min is None else F.lit(spec.min), None if spec.max is None else F.lit(spec.max)
+        )
+        return None if outside is None else _outside(name, text, outside, spec.min, spec.max)
+    if spec.type == "epoch_seconds":
+        low = MIN_EPOCH_SECONDS if spec.min_value is None else spec.min_value
+        high = MAX_EPOCH_SECONDS if spec.max_value is None else spec.max_value
+        seconds_outside = _beyond(F.unix_seconds(value), F.lit(low), F.lit(high))
+        unrepresentable = value.isNull() & is_integer(text)
+        return _outside(name, text, F.coalesce(seconds_outside, unrepresentable), low, high)
+    if spec.type in ("amount", "integer"):
+        outside = _beyond(
+            value,
+            None if spec.min_value is None else _number_literal(spec.min_value),
+            None if spec.max_value is None else _number_literal(spec.max_value),
+        )
+        return None if outside is None else _outside(name, text, outside, spec.min_value, spec.max_value)
+    return None
 
 
 def clean_text(spec: ColumnSpec, raw: Column) -> Column:
@@ -120,6 +177,12 @@ def typed_value(spec: ColumnSpec, text: Column) -> Column:
         return parse_timestamp(text, spec.formats)
     if spec.type == "amount":
         return parse_amount(text, spec.precision, spec.scale)
+    if spec.type == "integer":
+        return parse_integer(text)
+    if spec.type == "boolean":
+        return parse_boolean(text, spec.boolean_values.true, spec.boolean_values.false)
+    if spec.type == "epoch_seconds":
+        return parse_epoch_seconds(text)
     raise SchemaContractError(f"column {spec.name!r} has unsupported type {spec.type!r}")
 
 
@@ -167,6 +230,13 @@ def length_rule(name: str, text: Column, max_length: int) -> Reason:
 def column_rules(spec: ColumnSpec, text: Column, value: Column) -> list[Reason]:
     """The rules one column can break, given its cleaned text and its typed value.
 
+    Labels, by column type (``<c>`` is the column's name): ``<c> is missing`` (required),
+    ``<c> is reserved``, ``<c> is too long``, ``<c> is not an allowed value`` (strings);
+    ``<c> is not a valid date|month|timestamp``; ``<c> is not a valid amount``,
+    ``<c> does not fit decimal(p,s)``; ``<c> is not an integer``; ``<c> is not a valid boolean``;
+    ``<c> is not a valid epoch-seconds timestamp``; and ``<c> is out of range`` for ``min``/``max``
+    (dates) or ``min_value``/``max_value`` (numbers). Each message quotes the value.
+
     Returns
     -------
     list of (str, Column)
@@ -178,14 +248,17 @@ def column_rules(spec: ColumnSpec, text: Column, value: Column) -> list[Reason]:
     >>> spec = ColumnSpec("amount", "amount", required=True)
     >>> [label for label, _ in column_rules(spec, F.col("t"), F.col("v"))]
     ['amount is missing', 'amount is not a valid amount', 'amount does not fit decimal(18,2)']
+    >>> [label for label, _ in column_rules(ColumnSpec("age", "integer", max_value=120), F.col("t"), F.col("v"))]
+    ['age is not an integer', 'age is out of range']
     """
     name = spec.name
     rules: list[Reason] = []
     if spec.required:
         rules.append((f"{name} is missing", F.when(text.isNull(), F.lit(f"{name} is missing"))))
 
-    def invalid(what: str) -> Column:
-        return F.when(text.isNotNull() & value.isNull(), F.concat(F.lit(f"{name} "), excerpt(text), F.lit(what)))
+    def invalid(what: str | Column) -> Column:
+        message = F.concat(F.lit(f"{name} "), excerpt(text), what if isinstance(what, Column) else F.lit(what))
+        return F.when(text.isNotNull() & value.isNull(), message)
 
     if spec.reserved:
         listed = ", ".join(spec.reserved)
@@ -194,20 +267,78 @@ def column_rules(spec: ColumnSpec, text: Column, value: Column) -> list[Reason]:
         rules.append((f"{name} is reserved", F.when(is_reserved, message)))
     if spec.max_length is not None:
         rules.append(length_rule(name, text, spec.max_length))
+    if spec.allowed_values:
+        rules.append(allowed_values_rule(name, text, spec.allowed_values))
     accepted = ", ".join(spec.formats)
     if spec.type in ("date", "month", "timestamp"):
         rules.append(
             (f"{name} is not a valid {spec.type}", invalid(f" is not a valid {spec.type} (accepted: {accepted})"))
         )
-        range_reason = _range_reason(name, value, text, spec)
-        if range_reason is not None:
-            rules.append((f"{name} is out of range", range_reason))
     elif spec.type == "amount":
         well_formed = is_amount(text)
         decimal = f"decimal({spec.precision},{spec.scale})"
         rules.append((f"{name} is not a valid amount", F.when(~well_formed, invalid(" is not a valid amount"))))
         rules.append((f"{name} does not fit {decimal}", F.when(well_formed, invalid(f" does not fit {decimal}"))))
+    elif spec.type == "integer":
+        what = F.when(is_integer(text), F.lit(" is not a 32-bit integer")).otherwise(F.lit(" is not an integer"))
+        rules.append((f"{name} is not an integer", invalid(what)))
+    elif spec.type == "boolean":
+        spellings = f"true: {', '.join(spec.boolean_values.true)} | false: {', '.join(spec.boolean_values.false)}"
+        rules.append((f"{name} is not a valid boolean", invalid(f" is not a valid boolean ({spellings})")))
+    elif spec.type == "epoch_seconds":
+        message = " is not a valid epoch-seconds timestamp (integer seconds since 1970-01-01 UTC)"
+        rules.append((f"{name} is not a valid epoch-seconds timestamp", F.when(~is_integer(text), invalid(message))))
+    range_reason = _range_reason(name, value, text, spec)
+    if range_reason is not None:
+        rules.append((f"{name} is out of range", range_reason))
     return rules
+
+
+def allowed_values_rule(name: str, text: Column, allowed: Sequence[str]) -> Reason:
+    """The rule that a cleaned value is one of ``allowed`` (a missing value breaks no rule here).
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("WISHLIST",)], "t string")
+    >>> label, message = allowed_values_rule("event_type", F.col("t"), ["VIEW", "PURCHASE"])
+    >>> label, df.select(message.alias("m")).first().m
+    ('event_type is not an allowed value', "event_type 'WISHLIST' is not an allowed value (allowed: VIEW, PURCHASE)")
+    """
+    message = F.concat(
+        F.lit(f"{name} "), excerpt(text), F.lit(f" is not an allowed value (allowed: {', '.join(allowed)})")
+    )
+    return f"{name} is not an allowed value", F.when(text.isNotNull() & ~text.isin(list(allowed)), message)
+
+
+def row_rule(rule: RowRule, valid: Column) -> Reason:
+    """A row rule's label and message: its ``reject_reason`` when the predicate is false.
+
+    ``valid`` says whether every column the predicate reads is valid; the predicate is evaluated
+    only then (inside a ``CASE WHEN``, so an invalid value cannot make it fail under ANSI mode).
+    A null result is not false: the row passes, as with a SQL ``CHECK`` constraint.
+
+    Examples
+    --------
+    >>> from gluestar.contracts import RowRule
+    >>> df = spark.createDataFrame([(2, 3, 7)], "a int, b int, total int")
+    >>> label, message = row_rule(RowRule("sum", "a + b = total", "total is not a + b"), F.lit(True))
+    >>> label, df.select(message.alias("m")).first().m
+    ('total is not a + b', 'total is not a + b')
+
+    Raises
+    ------
+    ConfigurationError
+        If the predicate does not parse as Spark SQL.
+    """
+    try:
+        predicate = F.expr(rule.predicate)
+    except ParseException as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        raise ConfigurationError(
+            f"row rule {rule.name!r}: the predicate {rule.predicate!r} is not valid Spark SQL: {first_line}"
+        ) from None
+    broken = ~predicate
+    return rule.reject_reason, F.when(valid, F.when(broken, F.lit(rule.reject_reason)))
 
 
 def validate_source(contract: SourceContract) -> Callable[[DataFrame], DataFrame]:
@@ -219,6 +350,11 @@ def validate_source(contract: SourceContract) -> Callable[[DataFrame], DataFrame
     (every broken rule, ``"; "``-separated, null for good rows), ``reject_rules`` (the broken
     rules' labels, without values, for counting) and ``_status``
     (``accepted`` or ``quarantined``).
+
+    The contract's row rules come after the column rules; each is evaluated only on rows where
+    every column its predicate reads is valid (not null and breaking none of its column rules),
+    so a row with a malformed ``units_sold`` is quarantined for that, not also for a total that
+    cannot be checked. Rules across rows (``consistent_within``) are :func:`enforce_consistency`'s.
 
     Parameters
     ----------
@@ -251,11 +387,12 @@ def validate_source(contract: SourceContract) -> Callable[[DataFrame], DataFrame
         if missing:
             raise SchemaContractError(f"source {contract.name!r} is missing column(s): {', '.join(missing)}")
         text_of = {c: f"__text_{c}" for c in contract.column_names}
-        value_of = {c: f"__value_{c}" for c in contract.column_names}
         source_file = F.col(SOURCE_FILE_COLUMN) if SOURCE_FILE_COLUMN in df.columns else F.lit(None).cast("string")
         corrupt = F.col(CORRUPT_RECORD_COLUMN) if CORRUPT_RECORD_COLUMN in df.columns else F.lit(None).cast("string")
         # Three projections (text, typed values, rules) so each parse is computed once: Spark does
-        # not collapse projections that would duplicate a costly expression.
+        # not collapse projections that would duplicate a costly expression. The typed values take
+        # the columns' own names (the raw values are inside _raw by then), so row rules' SQL
+        # predicates read the cleaned, typed columns.
         texts = df.select(
             F.struct(*[F.col(c) for c in contract.column_names]).alias(RAW_COLUMN),
             source_file.alias(SOURCE_FILE_COLUMN),
@@ -263,25 +400,124 @@ def validate_source(contract: SourceContract) -> Callable[[DataFrame], DataFrame
             *[clean_text(spec, F.col(spec.name)).alias(text_of[spec.name]) for spec in contract.columns],
         )
         values = texts.withColumns(
-            {value_of[spec.name]: typed_value(spec, F.col(text_of[spec.name])) for spec in contract.columns}
+            {spec.name: typed_value(spec, F.col(text_of[spec.name])) for spec in contract.columns}
         )
         reasons: list[Reason] = [
             (MALFORMED_ROW_REASON, F.when(F.col(CORRUPT_RECORD_COLUMN).isNotNull(), F.lit(MALFORMED_ROW_REASON)))
         ]
+        valid: dict[str, Column] = {}
         for spec in contract.columns:
-            reasons.append(encoding_rule(spec.name, F.col(text_of[spec.name]), contract.format.encoding))
-            reasons.extend(column_rules(spec, F.col(text_of[spec.name]), F.col(value_of[spec.name])))
+            text, value = F.col(text_of[spec.name]), F.col(spec.name)
+            own = [encoding_rule(spec.name, text, contract.format.encoding), *column_rules(spec, text, value)]
+            reasons.extend(own)
+            valid[spec.name] = reduce(lambda acc, rule: acc & rule[1].isNull(), own, value.isNotNull())
+        for rule in contract.row_rules:
+            reasons.append(row_rule(rule, reduce(lambda acc, c: acc & valid[c], rule.columns, F.lit(True))))
         reason = join_reasons([message for _, message in reasons])
         rules = F.array_compact(F.array(*[F.when(m.isNotNull(), F.lit(label)) for label, m in reasons]))
         return values.select(
             RAW_COLUMN,
             SOURCE_FILE_COLUMN,
-            *[F.col(value_of[c]).alias(c) for c in contract.column_names],
+            *contract.column_names,
             reason.alias(REJECT_REASON_COLUMN),
             rules.alias(REJECT_RULES_COLUMN),
         ).withColumn(
             STATUS_COLUMN,
             F.when(F.col(REJECT_REASON_COLUMN).isNull(), F.lit(STATUS_ACCEPTED)).otherwise(F.lit(STATUS_QUARANTINED)),
+        )
+
+    return transform
+
+
+_IS_CANDIDATE = "__consistency_candidate"
+
+
+def _disagrees(rule: ConsistencyRule) -> Column:
+    """True on an accepted row whose key group (accepted rows only) disagrees on the rule's columns.
+
+    One window partitioned by the candidate flag and the key: the group agrees when the smallest
+    and the largest struct of its columns are equal (null-safe: a null and a value disagree).
+    """
+    by_key = Window.partitionBy(_IS_CANDIDATE, *rule.key)
+    compared = F.struct(*[F.col(c) for c in rule.columns])
+    return F.col(_IS_CANDIDATE) & ~F.min(compared).over(by_key).eqNullSafe(F.max(compared).over(by_key))
+
+
+def enforce_consistency(contract: SourceContract) -> Callable[[DataFrame], DataFrame]:
+    """Return a transform quarantining accepted rows that contradict rows sharing a key.
+
+    For every rule of the contract's ``consistent_within``, the accepted rows sharing the rule's
+    ``key`` must agree on its ``columns`` (null-safe: a null and a value disagree); otherwise every
+    accepted row of that key group becomes ``quarantined`` with the rule's ``reject_reason`` as
+    its ``reject_reason`` and its ``reject_rules`` (a row breaking several rules gets every reason).
+    Rows that are not ``accepted`` take no part and keep their status. Every rule is checked
+    against the input's accepted rows, so the rules' order does not matter.
+
+    Run it on the classified frame *after* :func:`gluestar.dedup.resolve_duplicates`: exact
+    duplicates and superseded versions have left the accepted rows by then (an old version's
+    attributes cannot contradict the new one), and rows quarantined as conflicts keep the
+    conflict reason that the report counts as conflicts. On the committed samples
+    (``data/raw/<pipeline>/expected.json``) both orders give the same counts.
+
+    Parameters
+    ----------
+    contract : SourceContract
+        The source's contract; without ``consistent_within`` rules the transform returns its input.
+
+    Returns
+    -------
+    Callable[[DataFrame], DataFrame]
+        A transform keeping the input's columns; ``_status``, ``reject_reason`` and
+        ``reject_rules`` updated.
+
+    Raises
+    ------
+    SchemaContractError
+        If a rule's key or compared column, ``_status``, ``reject_reason`` or ``reject_rules`` is
+        missing from the input.
+
+    Examples
+    --------
+    >>> from gluestar.contracts import ConsistencyRule, load_source_contract
+    >>> import dataclasses
+    >>> contract = dataclasses.replace(load_source_contract("finance", "budget"),
+    ...     consistent_within=(ConsistencyRule(("c",), ("age",), "ages differ"),))
+    >>> df = spark.createDataFrame([("c1", 30, "accepted", None, []), ("c1", 31, "accepted", None, [])],
+    ...     "c string, age int, _status string, reject_reason string, reject_rules array<string>")
+    >>> sorted((r._status, r.reject_reason) for r in df.transform(enforce_consistency(contract)).collect())
+    [('quarantined', 'ages differ'), ('quarantined', 'ages differ')]
+    """
+    rules = contract.consistent_within
+
+    def transform(df: DataFrame) -> DataFrame:
+        needed = [
+            *[c for rule in rules for c in (*rule.key, *rule.columns)],
+            STATUS_COLUMN,
+            REJECT_REASON_COLUMN,
+            REJECT_RULES_COLUMN,
+        ]
+        missing = sorted({c for c in needed if c not in df.columns})
+        if missing:
+            raise SchemaContractError(f"enforce_consistency: missing column(s): {', '.join(missing)}")
+        if not rules:
+            return df
+        output_columns = df.columns
+        flags = {f"__inconsistent_{index}": rule for index, rule in enumerate(rules)}
+        flagged = df.withColumn(_IS_CANDIDATE, F.col(STATUS_COLUMN) == F.lit(STATUS_ACCEPTED))
+        for flag, rule in flags.items():
+            flagged = flagged.withColumn(flag, _disagrees(rule))
+        broken = [F.when(F.col(flag), F.lit(rule.reject_reason)) for flag, rule in flags.items()]
+        inconsistent = reduce(lambda acc, flag: acc | F.col(flag), flags, F.lit(False))
+        return (
+            flagged.withColumn(
+                REJECT_REASON_COLUMN, F.when(inconsistent, join_reasons(broken)).otherwise(F.col(REJECT_REASON_COLUMN))
+            )
+            .withColumn(
+                REJECT_RULES_COLUMN,
+                F.when(inconsistent, F.array_compact(F.array(*broken))).otherwise(F.col(REJECT_RULES_COLUMN)),
+            )
+            .withColumn(STATUS_COLUMN, F.when(inconsistent, F.lit(STATUS_QUARANTINED)).otherwise(F.col(STATUS_COLUMN)))
+            .select(*output_columns)
         )
 
     return transform

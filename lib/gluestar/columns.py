@@ -24,7 +24,15 @@ from functools import reduce
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from gluestar.contracts import MAX_AMOUNT_PRECISION, Case
+from gluestar.contracts import (
+    MAX_AMOUNT_PRECISION,
+    MAX_EPOCH_SECONDS,
+    MAX_INTEGER,
+    MIN_EPOCH_SECONDS,
+    MIN_INTEGER,
+    TRIM_CHARACTERS,
+    Case,
+)
 from gluestar.exceptions import ConfigurationError
 
 __all__ = [
@@ -32,17 +40,21 @@ __all__ = [
     "date_key",
     "excerpt",
     "is_amount",
+    "is_integer",
     "join_reasons",
     "normalise_case",
     "parse_amount",
+    "parse_boolean",
     "parse_date",
+    "parse_epoch_seconds",
+    "parse_integer",
     "parse_month",
     "parse_timestamp",
     "trim_to_null",
 ]
 
 #: Characters trimmed from both ends of every string: white space, no-break space and a stray BOM.
-_TRIM_CHARACTERS = " \t\r\n\f\u000b\u00a0\ufeff"
+_TRIM_CHARACTERS = TRIM_CHARACTERS
 _CURRENCY = "$£€"
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _AMOUNT_PLAIN = rf"^(?:[+-]?[{_CURRENCY}]?|[{_CURRENCY}][+-]){_NUMBER}$"
@@ -164,6 +176,83 @@ def amount_in_range(col: Column, precision: int = 18, scale: int = 2) -> Column:
     _check_decimal(precision, scale)
     fits = F.coalesce(_magnitude(col, precision, scale) < _limit(precision, scale), F.lit(False))
     return F.when(is_amount(col), fits)
+
+
+_INTEGER = r"^[+-]?[0-9]+$"
+_INTEGER_DIGITS = r"^[+-]?0*([0-9]+)$"
+#: Most significant digits parsed into a bigint (any 18-digit number fits).
+_MAX_DIGITS = 18
+
+
+def is_integer(col: Column) -> Column:
+    """True when a string is an optional sign followed by digits (whatever its size).
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("-0042",), ("2.5",)], "s string")
+    >>> [r.ok for r in df.select(is_integer(F.col("s")).alias("ok")).collect()]
+    [True, False]
+    """
+    return col.rlike(_INTEGER)
+
+
+def _whole_number(col: Column) -> Column:
+    """The bigint value of an integer string of at most 18 significant digits; null otherwise.
+
+    The digits are cast only when they fit, so nothing here fails under ANSI mode.
+    """
+    digits = F.regexp_extract(col, _INTEGER_DIGITS, 1)  # "" when not an integer
+    magnitude = F.when(F.length(digits).between(1, _MAX_DIGITS), digits).cast("bigint")
+    return F.when(col.startswith("-"), -magnitude).otherwise(magnitude)
+
+
+def parse_integer(col: Column) -> Column:
+    """Parse an integer string (optional sign, digits) into a 32-bit ``int``; null if invalid.
+
+    A fraction (``2.5``), text or a value outside -2147483648..2147483647 is null: never rounded
+    or wrapped. Use :func:`is_integer` to tell "not an integer" from "too large".
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("+007",), ("2.5",), ("2147483648",)], "s string")
+    >>> [r.i for r in df.select(parse_integer(F.col("s")).alias("i")).collect()]
+    [7, None, None]
+    """
+    number = _whole_number(col)
+    return F.when(number.between(MIN_INTEGER, MAX_INTEGER), number.cast("int"))
+
+
+def parse_boolean(
+    col: Column, true_values: Sequence[str] = ("true",), false_values: Sequence[str] = ("false",)
+) -> Column:
+    """Parse a (trimmed) string into a boolean by its spellings, case-insensitively; null if unknown.
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("Yes",), ("n",), ("maybe",)], "s string")
+    >>> [r.b for r in df.select(parse_boolean(F.col("s"), ["yes", "y"], ["no", "n"]).alias("b")).collect()]
+    [True, False, None]
+    """
+    lowered = F.lower(col)
+    return F.when(lowered.isin([v.lower() for v in true_values]), F.lit(True)).when(
+        lowered.isin([v.lower() for v in false_values]), F.lit(False)
+    )
+
+
+def parse_epoch_seconds(col: Column) -> Column:
+    """Parse integer seconds since 1970-01-01 UTC into a timestamp; null if invalid.
+
+    Null for anything but an optional sign and digits (``1.5`` too) and for seconds outside the
+    range a timestamp holds (0001-01-01 to 9999-12-31).
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("1744761599",), ("1744761599.5",)], "s string")
+    >>> [r.t for r in df.select(parse_epoch_seconds(F.col("s")).alias("t")).collect()]
+    [datetime.datetime(2025, 4, 15, 23, 59, 59), None]
+    """
+    seconds = _whole_number(col)
+    return F.when(seconds.between(MIN_EPOCH_SECONDS, MAX_EPOCH_SECONDS), F.timestamp_seconds(seconds))
 
 
 @dataclass(frozen=True)

@@ -19,22 +19,39 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pyspark.sql import types as T
 
+from gluestar.constants import (
+    CORRUPT_RECORD_COLUMN,
+    RAW_COLUMN,
+    REJECT_REASON_COLUMN,
+    REJECT_RULES_COLUMN,
+    SOURCE_FILE_COLUMN,
+    STATUS_COLUMN,
+)
 from gluestar.exceptions import ConfigurationError
 from gluestar.options import check_choice
 from gluestar.packaged import read_packaged_json
 
 __all__ = [
     "MAX_AMOUNT_PRECISION",
+    "MAX_EPOCH_SECONDS",
+    "MAX_INTEGER",
+    "MIN_EPOCH_SECONDS",
+    "MIN_INTEGER",
+    "TRIM_CHARACTERS",
+    "BooleanValues",
     "Case",
     "ColumnSpec",
     "ColumnType",
+    "ConsistencyRule",
     "CsvFormat",
+    "RowRule",
     "SourceContract",
     "StarSchema",
     "TableColumn",
@@ -42,16 +59,37 @@ __all__ = [
     "TableSpec",
     "load_source_contract",
     "load_star_schema",
+    "predicate_columns",
     "spark_type",
 ]
 
-ColumnType = Literal["string", "date", "month", "timestamp", "amount"]
+ColumnType = Literal["string", "date", "month", "timestamp", "amount", "integer", "boolean", "epoch_seconds"]
 Case = Literal["upper", "lower", "title"]
 TableKind = Literal["dimension", "fact", "mart"]
 
 _SCHEMAS_PACKAGE = "gluestar.schemas"
 #: Largest precision of an ``amount`` column (parsing needs one spare digit below Spark's 38).
 MAX_AMOUNT_PRECISION = 37
+#: Range of an ``integer`` column (Spark's 32-bit ``IntegerType``).
+MIN_INTEGER = -(2**31)
+MAX_INTEGER = 2**31 - 1
+#: Range of an ``epoch_seconds`` column: the seconds since 1970 (UTC) of the first and last second a Spark
+#: timestamp holds, 0001-01-01T00:00:00 and 9999-12-31T23:59:59.
+MIN_EPOCH_SECONDS = -62_135_596_800
+MAX_EPOCH_SECONDS = 253_402_300_799
+#: Characters trimmed from both ends of every raw value: white space, no-break space and a stray BOM.
+TRIM_CHARACTERS = " \t\r\n\f\u000b\u00a0\ufeff"
+_DATETIME_TYPES = ("date", "month", "timestamp")
+#: Columns validation adds next to a source's own: a contract column may not take their names.
+_GLUESTAR_COLUMNS = (
+    RAW_COLUMN,
+    SOURCE_FILE_COLUMN,
+    CORRUPT_RECORD_COLUMN,
+    REJECT_REASON_COLUMN,
+    REJECT_RULES_COLUMN,
+    STATUS_COLUMN,
+)
+_NUMERIC_TYPES = ("amount", "integer", "epoch_seconds")
 _DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
 _SIMPLE_TYPES: dict[str, T.DataType] = {
     "string": T.StringType(),
@@ -84,6 +122,104 @@ def _integer(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigurationError(f"{what} must be an integer; got {value!r}")
     return value
+
+
+def _a(col_type: str) -> str:
+    """The column type with its indefinite article: ``a date``, ``an integer``."""
+    return f"{'an' if col_type[0] in 'aeiou' else 'a'} {col_type}"
+
+
+def _cleaned(value: str, case: Case | None) -> str:
+    """What cleaning makes of ``value``: trimmed, then upper-, lower- or title-cased (as ``initcap``)."""
+    text = value.strip(TRIM_CHARACTERS)
+    if case == "upper":
+        return text.upper()
+    if case == "lower":
+        return text.lower()
+    if case == "title":
+        return " ".join(word[:1].upper() + word[1:] for word in text.lower().split(" "))
+    return text
+
+
+def _strings(value: Any, what: str) -> tuple[str, ...]:
+    """A non-empty JSON list of non-empty strings."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ConfigurationError(f"{what} must be a non-empty list of non-empty strings; got {value!r}")
+    return tuple(value)
+
+
+def _bound(value: Any, key: str, what: str, col_type: str, precision: int, scale: int) -> int | Decimal | None:
+    """Validate ``min_value`` or ``max_value`` of a column: a number the column's type can hold."""
+    if value is None:
+        return None
+    if col_type not in _NUMERIC_TYPES:
+        hint = " (the range of a date, month or timestamp is 'min' and 'max')" if col_type in _DATETIME_TYPES else ""
+        raise ConfigurationError(
+            f"{what}: '{key}' applies to amount, integer and epoch_seconds columns only, not to {_a(col_type)}{hint}"
+        )
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(f"{what}: '{key}' must be a number; got {value!r}")
+    if col_type == "amount":
+        number = Decimal(str(value))  # the JSON spelling: 0.1 stays 0.1, not the nearest binary fraction
+        exponent = number.normalize().as_tuple().exponent if number.is_finite() else 0
+        fits = (
+            number.is_finite()
+            and isinstance(exponent, int)
+            and exponent >= -scale
+            and abs(number) < Decimal(10) ** (precision - scale)
+        )
+        if not fits:
+            raise ConfigurationError(
+                f"{what}: '{key}' must fit the column's decimal({precision},{scale}); got {value!r}"
+            )
+        return number
+    if not isinstance(value, int):
+        raise ConfigurationError(f"{what}: '{key}' of {_a(col_type)} column must be a whole number; got {value!r}")
+    low, high, range_name = (
+        (MIN_INTEGER, MAX_INTEGER, "the 32-bit integer range")
+        if col_type == "integer"
+        else (MIN_EPOCH_SECONDS, MAX_EPOCH_SECONDS, "the seconds a timestamp holds (0001-01-01..9999-12-31 UTC)")
+    )
+    if not low <= value <= high:
+        raise ConfigurationError(f"{what}: '{key}' must be within {range_name}, {low}..{high}; got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class BooleanValues:
+    """Spellings of a ``boolean`` column, lower case, matched case-insensitively after trimming.
+
+    Examples
+    --------
+    >>> BooleanValues.from_dict({"true": ["Yes", "Y"], "false": ["No", "N"]}, "s.flag")
+    BooleanValues(true=('yes', 'y'), false=('no', 'n'))
+    """
+
+    true: tuple[str, ...] = ("true",)
+    false: tuple[str, ...] = ("false",)
+
+    @classmethod
+    def from_dict(cls, data: Any, what: str) -> BooleanValues:
+        """Build the spellings from their JSON object ``{"true": [...], "false": [...]}``."""
+        if not isinstance(data, dict) or set(data) != {"true", "false"}:
+            raise ConfigurationError(
+                f"{what}: 'boolean_values' must be an object with the lists 'true' and 'false'; got {data!r}"
+            )
+        spellings = {}
+        for meaning in ("true", "false"):
+            values = _strings(data[meaning], f"{what}: 'boolean_values' {meaning!r}")
+            for value in values:
+                if _cleaned(value, None) != value:
+                    raise ConfigurationError(
+                        f"{what}: the boolean spelling {value!r} can never match: values are trimmed first"
+                    )
+            spellings[meaning] = tuple(dict.fromkeys(v.lower() for v in values))
+        both = [v for v in spellings["true"] if v in spellings["false"]]
+        if both:
+            raise ConfigurationError(
+                f"{what}: 'boolean_values' spell both true and false as {', '.join(repr(v) for v in both)}"
+            )
+        return cls(true=spellings["true"], false=spellings["false"])
 
 
 def spark_type(type_name: str) -> T.DataType:
@@ -122,8 +258,11 @@ class ColumnSpec:
     ----------
     name : str
         Column name, lower case, as it must appear in the file header (matched case-insensitively).
-    type : {"string", "date", "month", "timestamp", "amount"}
-        How the raw string is parsed.
+    type : {"string", "date", "month", "timestamp", "amount", "integer", "boolean", "epoch_seconds"}
+        How the raw string is parsed: ``amount`` into ``decimal(precision, scale)``; ``integer`` (an
+        optional sign and digits; a fraction, text or a value outside 32 bits is invalid, never rounded)
+        into ``int``; ``boolean`` (the spellings of ``boolean_values``) into ``boolean``;
+        ``epoch_seconds`` (integer seconds since 1970-01-01 UTC) into ``timestamp``.
     required : bool
         A missing (null or empty) value sends the row to quarantine.
     case : {"upper", "lower", "title"} or None
@@ -143,6 +282,13 @@ class ColumnSpec:
         Most bytes (UTF-8) a ``string`` value may hold after cleaning; a longer value sends the row
         to quarantine. Set it to the length of the star column the value feeds: Redshift's
         ``VARCHAR(n)`` counts bytes, and a COPY fails on a longer value.
+    min_value, max_value : int, Decimal or None
+        Inclusive bounds of an ``amount`` (a Decimal), ``integer`` or ``epoch_seconds`` column (an int;
+        for ``epoch_seconds`` the bound applies to the seconds); values outside are out of range.
+    allowed_values : tuple of str
+        The values a ``string`` column may hold, compared after trimming and ``case``.
+    boolean_values : BooleanValues
+        The spellings of true and false of a ``boolean`` column (default ``true`` and ``false``).
     """
 
     name: str
@@ -157,6 +303,10 @@ class ColumnSpec:
     precision: int = 18
     scale: int = 2
     max_length: int | None = None
+    min_value: int | Decimal | None = None
+    max_value: int | Decimal | None = None
+    allowed_values: tuple[str, ...] = ()
+    boolean_values: BooleanValues = field(default_factory=BooleanValues)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> ColumnSpec:
@@ -172,8 +322,21 @@ class ColumnSpec:
         formats = data.get("formats", [])
         if not isinstance(formats, list) or not all(isinstance(f, str) and f for f in formats):
             raise ConfigurationError(f"{what}: 'formats' must be a list of datetime patterns; got {formats!r}")
-        if col_type in ("date", "month", "timestamp") and not formats:
+        if col_type in _DATETIME_TYPES and not formats:
             raise ConfigurationError(f"{what}: a {col_type} column needs at least one entry in 'formats'")
+        if formats and col_type not in _DATETIME_TYPES:
+            raise ConfigurationError(
+                f"{what}: 'formats' applies to date, month and timestamp columns only, not to {_a(col_type)}"
+            )
+        for key in ("min", "max"):
+            if data.get(key) is not None and col_type not in _DATETIME_TYPES:
+                raise ConfigurationError(
+                    f"{what}: '{key}' applies to date, month and timestamp columns only, not to {_a(col_type)} "
+                    f"(the range of a number is 'min_value' and 'max_value')"
+                )
+        for key in ("precision", "scale"):
+            if key in data and col_type != "amount":
+                raise ConfigurationError(f"{what}: '{key}' applies to amount columns only, not to {_a(col_type)}")
         precision = _integer(data.get("precision", 18), f"{what}: 'precision'")
         scale = _integer(data.get("scale", 2), f"{what}: 'scale'")
         if col_type == "amount" and not (1 <= precision <= MAX_AMOUNT_PRECISION and 0 <= scale <= precision):
@@ -192,25 +355,75 @@ class ColumnSpec:
         max_length = data.get("max_length")
         if max_length is not None:
             if col_type != "string":
-                raise ConfigurationError(f"{what}: 'max_length' applies to string columns only, not to a {col_type}")
+                raise ConfigurationError(f"{what}: 'max_length' applies to string columns only, not to {_a(col_type)}")
             if _integer(max_length, f"{what}: 'max_length'") < 1:
                 raise ConfigurationError(f"{what}: 'max_length' must be at least 1; got {max_length}")
             if default is not None and len(default.encode("utf-8")) > max_length:
                 raise ConfigurationError(f"{what}: the default {default!r} is longer than 'max_length' ({max_length})")
+        low = _parse_date(data.get("min"), f"{what}: 'min'")
+        high = _parse_date(data.get("max"), f"{what}: 'max'")
+        if low is not None and high is not None and low > high:
+            raise ConfigurationError(f"{what}: 'min' ({low}) is after 'max' ({high})")
+        min_value = _bound(data.get("min_value"), "min_value", what, col_type, precision, scale)
+        max_value = _bound(data.get("max_value"), "max_value", what, col_type, precision, scale)
+        if min_value is not None and max_value is not None and min_value > max_value:
+            raise ConfigurationError(f"{what}: 'min_value' ({min_value}) is above 'max_value' ({max_value})")
+        allowed = cls._allowed_values(data, what, col_type, case, default, tuple(reserved), max_length)
+        if "boolean_values" in data and col_type != "boolean":
+            raise ConfigurationError(f"{what}: 'boolean_values' applies to boolean columns only, not to {_a(col_type)}")
+        boolean_values = (
+            BooleanValues.from_dict(data["boolean_values"], what) if "boolean_values" in data else BooleanValues()
+        )
         return cls(
             name=name.lower(),
             type=col_type,
             required=_flag(data.get("required", False), f"{what}: 'required'"),
             case=case,
             formats=tuple(formats),
-            min=_parse_date(data.get("min"), f"{what}: 'min'"),
-            max=_parse_date(data.get("max"), f"{what}: 'max'"),
+            min=low,
+            max=high,
             default=default,
             reserved=tuple(reserved),
             precision=precision,
             scale=scale,
             max_length=max_length,
+            min_value=min_value,
+            max_value=max_value,
+            allowed_values=allowed,
+            boolean_values=boolean_values,
         )
+
+    @staticmethod
+    def _allowed_values(
+        data: dict[str, Any],
+        what: str,
+        col_type: str,
+        case: Case | None,
+        default: str | None,
+        reserved: tuple[str, ...],
+        max_length: int | None,
+    ) -> tuple[str, ...]:
+        """Validate ``allowed_values``: cleaned values a string column could actually hold."""
+        if "allowed_values" not in data:
+            return ()
+        if col_type != "string":
+            raise ConfigurationError(f"{what}: 'allowed_values' applies to string columns only, not to {_a(col_type)}")
+        allowed = _strings(data["allowed_values"], f"{what}: 'allowed_values'")
+        for value in allowed:
+            cleaned = _cleaned(value, case)
+            if cleaned != value:
+                raise ConfigurationError(
+                    f"{what}: the allowed value {value!r} can never match: cleaning makes it {cleaned!r}"
+                )
+            if value in reserved:
+                raise ConfigurationError(f"{what}: the allowed value {value!r} is also reserved")
+            if max_length is not None and len(value.encode("utf-8")) > max_length:
+                raise ConfigurationError(
+                    f"{what}: the allowed value {value!r} is longer than 'max_length' ({max_length})"
+                )
+        if default is not None and default not in allowed:
+            raise ConfigurationError(f"{what}: the default {default!r} is not one of the allowed values")
+        return allowed
 
 
 @dataclass(frozen=True)
@@ -238,9 +451,173 @@ class CsvFormat:
         )
 
 
+#: Words of Spark SQL that are never column names in a predicate (quote such a column in backquotes).
+_SQL_KEYWORDS = frozenset(
+    {
+        "all", "and", "any", "as", "between", "case", "cast", "distinct", "div", "else", "end", "escape",
+        "exists", "false", "ilike", "in", "interval", "is", "like", "not", "null", "or", "regexp", "rlike",
+        "some", "then", "to", "true", "when",
+    }
+)  # fmt: skip
+_SQL_TOKEN = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<comment>--[^\n]*|/\*.*?\*/)
+    | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+    | (?P<quoted>`(?:[^`]|``)+`)
+    | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[A-Za-z]*)
+    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def predicate_columns(predicate: str) -> tuple[str, ...]:
+    """The column names a Spark SQL predicate reads, lower case, in order of first appearance.
+
+    A name is a word (or a backquoted name) that is not a SQL keyword, not a function name (a word
+    followed by ``(``), not a type after ``AS``, not the prefix of a typed literal (``DATE '…'``),
+    not an interval unit after a literal and not a struct field after ``.``.
+
+    Parameters
+    ----------
+    predicate : str
+        A Spark SQL boolean expression.
+
+    Raises
+    ------
+    ConfigurationError
+        If a string literal or backquoted name is not closed, or the parentheses do not balance.
+
+    Examples
+    --------
+    >>> predicate_columns("abs(total_sales - units_sold * unit_price) <= 0.01")
+    ('total_sales', 'units_sold', 'unit_price')
+    >>> predicate_columns("`Date` >= DATE '2025-01-01' AND cast(units AS int) > 0")
+    ('date', 'units')
+    """
+    tokens: list[tuple[str, str]] = []
+    depth = 0
+    for match in _SQL_TOKEN.finditer(predicate):
+        kind, text = match.lastgroup or "other", match.group()
+        if kind in ("space", "comment"):
+            continue
+        if kind == "other" and text in "'\"`":
+            what = "backquoted name" if text == "`" else "string literal"
+            raise ConfigurationError(f"the predicate has an unterminated {what}: {predicate!r}")
+        depth += (text == "(") - (text == ")")
+        if depth < 0:
+            break
+        tokens.append((kind, text))
+    if depth != 0:
+        raise ConfigurationError(f"the predicate's parentheses do not balance: {predicate!r}")
+    names: dict[str, None] = {}
+    for index, (kind, text) in enumerate(tokens):
+        before = tokens[index - 1] if index else ("", "")
+        after = tokens[index + 1] if index + 1 < len(tokens) else ("", "")
+        if kind == "quoted":
+            names[text[1:-1].replace("``", "`").lower()] = None
+            continue
+        is_name = (
+            kind == "word"
+            and text.lower() not in _SQL_KEYWORDS
+            and after[1] != "("
+            and after[0] != "string"
+            and before[0] not in ("number", "string")
+            and before[1].lower() not in ("as", "to", ".")
+        )
+        if is_name:
+            names[text.lower()] = None
+    return tuple(names)
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"{what} must be a non-empty string; got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule over the cleaned columns of one row: a Spark SQL predicate the row must satisfy.
+
+    The predicate is evaluated only when every column it reads is valid (present and breaking none
+    of its column rules); a row where it is false is quarantined with ``reject_reason`` as both the
+    rule's label and its message. A null result (a null from the expression) is not false: as in a
+    SQL ``CHECK`` constraint, the row passes.
+
+    Examples
+    --------
+    >>> RowRule("total", "abs(total - units * price) <= 0.01", "total is not units * price").columns
+    ('total', 'units', 'price')
+    """
+
+    name: str
+    predicate: str
+    reject_reason: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns the predicate reads (see :func:`predicate_columns`)."""
+        return predicate_columns(self.predicate)
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str) -> RowRule:
+        """Build a row rule from its JSON object ``{"name", "predicate", "reject_reason"}``."""
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"{source}: every row rule must be an object; got {data!r}")
+        name = _text(data.get("name"), f"{source}: a row rule's 'name'")
+        what = f"{source}: row rule {name!r}"
+        return cls(
+            name=name,
+            predicate=_text(data.get("predicate"), f"{what}: 'predicate'"),
+            reject_reason=_text(data.get("reject_reason"), f"{what}: 'reject_reason'"),
+        )
+
+
+@dataclass(frozen=True)
+class ConsistencyRule:
+    """Rows sharing ``key`` must agree on ``columns``; otherwise all of them are quarantined.
+
+    See :func:`gluestar.cleaning.enforce_consistency`.
+
+    Examples
+    --------
+    >>> ConsistencyRule(("customer_id", "day"), ("age",), "conflicting ages on one day").key
+    ('customer_id', 'day')
+    """
+
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+    reject_reason: str
+
+    @classmethod
+    def from_dict(cls, data: Any, what: str) -> ConsistencyRule:
+        """Build a rule from its JSON object ``{"key", "columns", "reject_reason"}``."""
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"{what} must be an object; got {data!r}")
+        key = _strings(data.get("key"), f"{what}: 'key'")
+        columns = _strings(data.get("columns"), f"{what}: 'columns'")
+        shared = [c for c in columns if c in key]
+        if shared:
+            raise ConfigurationError(f"{what}: 'columns' repeat key column(s): {', '.join(shared)}")
+        return cls(key=key, columns=columns, reject_reason=_text(data.get("reject_reason"), f"{what}: 'reject_reason'"))
+
+
 @dataclass(frozen=True)
 class SourceContract:
-    """What a raw source must look like; see the module docstring."""
+    """What a raw source must look like; see the module docstring.
+
+    Attributes
+    ----------
+    row_rules : tuple of RowRule
+        Predicates over the cleaned columns of each row (checked by
+        :func:`gluestar.cleaning.validate_source`).
+    consistent_within : tuple of ConsistencyRule
+        Columns rows sharing a key must agree on (checked across rows by
+        :func:`gluestar.cleaning.enforce_consistency`).
+    """
 
     name: str
     file_pattern: str
@@ -250,6 +627,8 @@ class SourceContract:
     conflict_reason: str = "conflicting rows"
     format: CsvFormat = field(default_factory=CsvFormat)
     description: str = ""
+    row_rules: tuple[RowRule, ...] = ()
+    consistent_within: tuple[ConsistencyRule, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -283,6 +662,12 @@ class SourceContract:
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
             raise ConfigurationError(f"source contract {name!r} declares column(s) twice: {', '.join(duplicated)}")
+        taken = [n for n in names if n in _GLUESTAR_COLUMNS]
+        if taken:
+            raise ConfigurationError(
+                f"source contract {name!r} declares column(s) named like gluestar's own: {', '.join(taken)} "
+                f"(reserved: {', '.join(_GLUESTAR_COLUMNS)})"
+            )
         contract = cls(
             name=name,
             description=data.get("description", ""),
@@ -295,7 +680,60 @@ class SourceContract:
         )
         for col in (*contract.key, *filter(None, [contract.version_column])):
             contract.column(col)
-        return contract
+        return cls._with_rules(contract, data)
+
+    @classmethod
+    def _with_rules(cls, contract: SourceContract, data: dict[str, Any]) -> SourceContract:
+        """Add the validated ``row_rules`` and ``consistent_within`` of ``data`` to ``contract``."""
+        name, known = contract.name, contract.column_names
+        row_rules = data.get("row_rules", [])
+        if not isinstance(row_rules, list):
+            raise ConfigurationError(f"{name}: 'row_rules' must be a list of objects; got {row_rules!r}")
+        rules = tuple(RowRule.from_dict(r, name) for r in row_rules)
+        names = [r.name for r in rules]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ConfigurationError(f"{name}: row rule name(s) used twice: {', '.join(twice)}")
+        for rule in rules:
+            what = f"{name}: row rule {rule.name!r}"
+            try:
+                read = rule.columns
+            except ConfigurationError as exc:
+                raise ConfigurationError(f"{what}: {exc}") from None
+            unknown = [c for c in read if c not in known]
+            if unknown:
+                raise ConfigurationError(
+                    f"{what}: the predicate names column(s) not in the contract: {', '.join(unknown)} "
+                    f"(columns: {', '.join(known)})"
+                )
+            if not read:
+                raise ConfigurationError(f"{what}: the predicate reads no column: {rule.predicate!r}")
+        consistent = data.get("consistent_within", [])
+        if not isinstance(consistent, list):
+            raise ConfigurationError(f"{name}: 'consistent_within' must be a list of objects; got {consistent!r}")
+        consistency = []
+        for index, entry in enumerate(consistent):
+            what = f"{name}: consistent_within[{index}]"
+            rule = ConsistencyRule.from_dict(entry, what)
+            for part in ("key", "columns"):
+                unknown = [c for c in getattr(rule, part) if c not in known]
+                if unknown:
+                    raise ConfigurationError(
+                        f"{what}: '{part}' names column(s) not in the contract: {', '.join(unknown)} "
+                        f"(columns: {', '.join(known)})"
+                    )
+            consistency.append(rule)
+        reasons = [
+            *[(f"row rule {r.name!r}", r.reject_reason) for r in rules],
+            *[(f"consistent_within[{i}]", r.reject_reason) for i, r in enumerate(consistency)],
+        ]
+        for what, reason in reasons:
+            if reason == contract.conflict_reason:
+                raise ConfigurationError(
+                    f"{name}: {what}: 'reject_reason' must differ from the conflict_reason {reason!r}, "
+                    "which counts conflicts between rows of one key"
+                )
+        return replace(contract, row_rules=rules, consistent_within=tuple(consistency))
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,10 @@ def resolve_duplicates(
         # no filter-and-union (a filter on _status would be pushed into validation and re-run it).
         by_key = Window.partitionBy(_CANDIDATE, *keys)
         version_order = [F.col(c).desc_nulls_last() for c in ordering]
-        ordered = by_key.orderBy(*version_order, *[F.col(c).asc_nulls_first() for c in compared])
+        # When every compared column is in the key (and there is no version), the rows of a key are
+        # identical: any order serves, and the key itself is one (a window function needs an order).
+        order = [*version_order, *[F.col(c).asc_nulls_first() for c in compared]] or [F.col(k) for k in keys]
+        ordered = by_key.orderBy(*order)
         same_as_previous = reduce(
             lambda acc, c: acc & F.lag(F.col(c)).over(ordered).eqNullSafe(F.col(c)),
             [*([version] if version else []), *compared],

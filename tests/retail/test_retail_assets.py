@@ -10,17 +10,13 @@ from typing import Any
 
 import pytest
 
-from gluestar.contracts import ColumnSpec, load_source_contract, load_star_schema
+from gluestar.contracts import ColumnSpec, SourceContract, load_source_contract, load_star_schema
 from gluestar.packaged import read_packaged_json
 from gluestar.quality.checks import load_checks, validate_checks
 
 REPO = Path(__file__).resolve().parents[2]
 CSV_SOURCES = {"store_sales": "sales", "customer_transactions": "transactions", "product_interactions": "events"}
 PIPELINES = (*CSV_SOURCES, "json_orders")
-#: Contract keys the retail pipelines need and contracts.py does not read yet (README: Retail pipelines).
-COLUMN_EXTENSIONS = {"x_type", "x_min_value", "x_max_value", "x_allowed_values", "x_boolean_values"}
-CONTRACT_EXTENSIONS = {"x_row_rules", "x_consistent_within"}
-X_TYPES = {"integer", "boolean", "epoch_seconds"}
 JSON_FIELD_TYPES = {"string", "date", "timestamp", "amount", "integer", "object", "array"}
 
 
@@ -29,27 +25,40 @@ def _raw_contract(pipeline: str, source: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("pipeline", "source"), CSV_SOURCES.items())
-def test_the_csv_contracts_load_with_todays_contract_reader(pipeline: str, source: str) -> None:
+def test_the_csv_contracts_load(pipeline: str, source: str) -> None:
     contract = load_source_contract(pipeline, source)
 
     assert contract.key and set(contract.key) <= set(contract.column_names)
 
 
 @pytest.mark.parametrize(("pipeline", "source"), CSV_SOURCES.items())
-def test_every_new_contract_key_is_a_documented_extension(pipeline: str, source: str) -> None:
+def test_every_contract_key_is_a_supported_one(pipeline: str, source: str) -> None:
     raw = _raw_contract(pipeline, source)
     known = {f.name for f in fields(ColumnSpec)}
 
     for column in raw["columns"]:
-        assert set(column) - known <= COLUMN_EXTENSIONS, column["name"]
-        assert column.get("x_type", "integer") in X_TYPES
-        if column.get("x_type") == "boolean":
-            assert column["type"] == "string" and set(column["x_boolean_values"]) == {"true", "false"}
-        if column.get("x_type") == "integer":
-            assert column["type"] == "amount" and column["scale"] == 0
-    top_level = set(raw) - {"name", "description", "file_pattern", "format", "key", "version_column",
-                            "conflict_reason", "columns"}  # fmt: skip
-    assert top_level <= CONTRACT_EXTENSIONS
+        assert set(column) <= known, column["name"]
+    assert set(raw) <= {f.name for f in fields(SourceContract)}
+
+
+def test_the_retail_rules_load_as_first_class_contract_fields() -> None:
+    sales = load_source_contract("store_sales", "sales")
+    transactions = load_source_contract("customer_transactions", "transactions")
+    events = load_source_contract("product_interactions", "events")
+
+    assert [r.columns for r in sales.row_rules] == [("total_sales", "units_sold", "unit_price")]
+    assert (sales.column("units_sold").type, sales.column("unit_price").min_value) == ("integer", 0)
+    assert [(r.key, r.columns) for r in transactions.consistent_within] == [
+        (("customer_id", "purchase_date"), ("age", "gender", "repeat_customer"))
+    ]
+    assert {c.name: c.type for c in transactions.columns if c.type in ("integer", "boolean")} == {
+        "age": "integer",
+        "discount_applied": "boolean",
+        "rating": "integer",
+        "repeat_customer": "boolean",
+    }
+    assert events.column("timestamp").type == "epoch_seconds"
+    assert events.column("event_type").allowed_values == ("VIEW", "ADD_TO_CART", "PURCHASE")
 
 
 @pytest.mark.parametrize(("pipeline", "source"), CSV_SOURCES.items())
