@@ -3,11 +3,11 @@
 Examples
 --------
 >>> pipeline_names()
-('finance', 'store_sales')
->>> run_pipeline("sales", spark, "data/raw", "/tmp/out")
+('finance', 'store_sales', 'customer_transactions', 'product_interactions', 'json_orders')
+>>> run_pipeline("sales", spark, "data/raw", "/tmp/out")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-gluestar.exceptions.ConfigurationError: pipeline must be one of 'finance', 'store_sales'; got 'sales'
+gluestar.exceptions.ConfigurationError: pipeline must be one of 'finance', 'store_sales', ...; got 'sales'
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from typing import Final
 from pyspark.sql import SparkSession
 
 from gluestar.options import check_choice
+from gluestar.pipelines.customer_transactions import CUSTOMER_TRANSACTIONS
 from gluestar.pipelines.finance import run_finance
+from gluestar.pipelines.json_orders import JSON_ORDERS
+from gluestar.pipelines.product_interactions import PRODUCT_INTERACTIONS
 from gluestar.pipelines.runner import RunOptions
 from gluestar.pipelines.star import StarPipeline, run_star_pipeline
 from gluestar.pipelines.store_sales import STORE_SALES
@@ -27,7 +30,9 @@ from gluestar.report import RunReport
 __all__ = ["STAR_PIPELINES", "pipeline_names", "run_pipeline"]
 
 #: The star pipelines of one source, by name (finance has its own runner: two sources and a variance fact).
-STAR_PIPELINES: Final[dict[str, StarPipeline]] = {p.name: p for p in (STORE_SALES,)}
+STAR_PIPELINES: Final[dict[str, StarPipeline]] = {
+    p.name: p for p in (STORE_SALES, CUSTOMER_TRANSACTIONS, PRODUCT_INTERACTIONS, JSON_ORDERS)
+}
 
 
 def pipeline_names() -> tuple[str, ...]:

@@ -41,7 +41,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from gluestar.cleaning import validate_source
+from gluestar.cleaning import enforce_consistency, validate_source
 from gluestar.constants import (
     BATCH_ID_COLUMN,
     CORRUPT_RECORD_COLUMN,
@@ -321,6 +321,8 @@ def classify_source(
             )
         )
     )
+    if contract.consistent_within:
+        classified = classified.transform(enforce_consistency(contract))
     if published is not None:
         compared = [c for c in published.columns if c != FILE_SEQ_COLUMN]
         classified = classified.transform(
