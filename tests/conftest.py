@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyspark.sql import SparkSession
+
+from gluestar.redshift import PostgresExecutor
+from gluestar.redshift.local import LocalPostgres, postgres_binaries, start_local_postgres, stop_local_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,6 +54,44 @@ def spark() -> Iterator[SparkSession]:
 def repo_root() -> Path:
     """The repository's root folder."""
     return REPO
+
+
+@pytest.fixture(scope="session")
+def local_pg() -> Iterator[LocalPostgres]:
+    """One local PostgreSQL cluster for the session (initdb in a temp folder, free port), stopped at the end."""
+    if postgres_binaries() is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl, postgres) are not installed on this machine")
+    # Not under pytest's tmp_path: that tree is private to the test user, and the server may run as `postgres`.
+    directory = Path(tempfile.mkdtemp(prefix="gluestar-pg-"))
+    try:
+        yield start_local_postgres(directory)
+    finally:
+        stop_local_postgres(directory)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_conn(local_pg: LocalPostgres) -> Iterator[Any]:
+    """An autocommit psycopg connection to the local cluster."""
+    connection = local_pg.connect()
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def schema(pg_conn: Any) -> Iterator[str]:
+    """A fresh schema name per test, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    yield name
+    pg_conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+@pytest.fixture
+def executor(pg_conn: Any) -> PostgresExecutor:
+    """The PostgreSQL executor on the test's connection."""
+    return PostgresExecutor(pg_conn)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
