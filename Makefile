@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' lib/gluestar/__init__.py)
 WHEEL := dist/gluestar-$(VERSION)-py3-none-any.whl
 
-RAW ?= data/raw/finance
+RAW ?=
 OUT ?= output/processed
 RUN_ID ?=
 MASTER ?= local[2]
@@ -23,7 +23,8 @@ SPARK_SUBMIT := $(SPARK_ENV) $(abspath $(VENV))/bin/spark-submit --master '$(MAS
 .PHONY: help venv run test test-fast soak wheel lint clean data bench deploy
 
 help:
-	@echo "make run    - run the finance job on the bundled sample (output in $(OUT)), load it into a local PostgreSQL"
+	@echo "make run    - run every pipeline on its bundled sample (output in $(OUT)), load each into a local PostgreSQL"
+	@echo "make run-<pipeline> - one of: $(PIPELINES)"
 	@echo "make test   - run the whole test suite"
 	@echo "make soak [SOAK_RUNS=n] - many finance runs over random extracts with random faults"
 	@echo "make wheel  - build $(WHEEL)"
@@ -50,16 +51,19 @@ $(WHEEL): $(STAMP) setup.py $(shell find lib schemas ddl -name "*.py" -o -name "
 
 wheel: $(WHEEL)
 
-# `make run`: the finance job on the sample. When PostgreSQL's server binaries exist, a local cluster
-# (the Redshift stand-in) is started first and the job loads its run into it at the end through the
-# same loader code Redshift uses; a few rows of the KPI views follow. Without them the job runs alone
-# and says how to point the loader at a real database.
+# `make run`: every pipeline on its bundled sample, finance first (`make run-<pipeline>` runs one).
+# When PostgreSQL's server binaries exist, a local cluster (the Redshift stand-in) is started first and
+# each job loads its run into the schema named after its pipeline at the end, through the same loader
+# code Redshift uses; a few rows of its KPI views follow. Without them the jobs run alone and say how
+# to point the loader at a real database. RAW overrides the sample folder of a single run-<pipeline>.
+PIPELINES := finance store_sales customer_transactions product_interactions json_orders
 PG_DIR ?= output/pg
-PG_SCHEMA ?= finance
+PIPELINE ?= finance
+PG_SCHEMA ?= $(PIPELINE)
 LOCAL_PG := $(PY) -m gluestar.redshift.local
-FINANCE_JOB = $(SPARK_SUBMIT) --py-files $(WHEEL) jobs/finance_star.py \
-	--JOB_NAME finance_star --RAW_PATH $(RAW) --PROCESSED_PATH $(OUT) $(if $(RUN_ID),--RUN_ID $(RUN_ID))
-.PHONY: run-load pg-start pg-stop
+PIPELINE_JOB = $(SPARK_SUBMIT) --py-files $(WHEEL) jobs/$(1)_star.py --JOB_NAME $(1)_star \
+	--RAW_PATH $(or $(RAW),data/raw/$(1)) --PROCESSED_PATH $(OUT) $(if $(RUN_ID),--RUN_ID $(RUN_ID))
+.PHONY: run-load pg-start pg-stop $(addprefix run-,$(PIPELINES))
 
 define NO_POSTGRES
 echo "PostgreSQL server binaries (initdb, pg_ctl) not found: the run was not loaded into a local stand-in."; \
@@ -75,27 +79,37 @@ echo "    ... --PROCESSED_PATH $(OUT) --REDSHIFT_EXECUTOR postgres --PG_HOST <ho
 endef
 
 define SHOW_KPIS
-$(LOCAL_PG) kpis --dir $(PG_DIR) --schema $(PG_SCHEMA) && \
+$(LOCAL_PG) kpis --dir $(PG_DIR) --schema $(1) --rows 3 && \
 echo "local PostgreSQL keeps running for queries: $$($(LOCAL_PG) status --dir $(PG_DIR)) (make pg-stop stops it)"
 endef
 
-run: $(WHEEL)
-	@if $(LOCAL_PG) available >/dev/null; then \
-		$(LOCAL_PG) start --dir $(PG_DIR) && \
-		$(FINANCE_JOB) --REDSHIFT_EXECUTOR postgres --REDSHIFT_SCHEMA $(PG_SCHEMA) $$($(LOCAL_PG) args --dir $(PG_DIR)) && \
-		$(SHOW_KPIS); \
-	else \
-		$(FINANCE_JOB) && $(NO_POSTGRES); \
-	fi
+define RUN_PIPELINE
+if $(LOCAL_PG) available >/dev/null; then \
+	$(LOCAL_PG) start --dir $(PG_DIR) && \
+	$(call PIPELINE_JOB,$(1)) --REDSHIFT_EXECUTOR postgres --REDSHIFT_SCHEMA $(1) $$($(LOCAL_PG) args --dir $(PG_DIR)) && \
+	$(call SHOW_KPIS,$(1)); \
+else \
+	$(call PIPELINE_JOB,$(1)) && $(NO_POSTGRES); \
+fi
+endef
 
-# Load a published run (RUN_ID, default the latest published one) into the local PostgreSQL and show KPI rows.
+run: $(WHEEL)
+	@for pipeline in $(PIPELINES); do \
+		echo "== make run-$$pipeline"; $(MAKE) --no-print-directory run-$$pipeline || exit 1; \
+	done
+
+$(addprefix run-,$(PIPELINES)): run-%: $(WHEEL)
+	@$(call RUN_PIPELINE,$*)
+
+# Load a published run of PIPELINE (RUN_ID, default the latest published one) into the local PostgreSQL
+# (schema PG_SCHEMA, default the pipeline's name) and show KPI rows.
 run-load: $(WHEEL)
 	@if $(LOCAL_PG) available >/dev/null; then \
 		$(LOCAL_PG) start --dir $(PG_DIR) && \
 		$(SPARK_SUBMIT) --py-files $(WHEEL) jobs/load_redshift.py --JOB_NAME load_redshift --PROCESSED_PATH $(OUT) \
-			$(if $(RUN_ID),--RUN_ID $(RUN_ID)) --REDSHIFT_EXECUTOR postgres --REDSHIFT_SCHEMA $(PG_SCHEMA) \
+			--PIPELINE $(PIPELINE) $(if $(RUN_ID),--RUN_ID $(RUN_ID)) --REDSHIFT_EXECUTOR postgres --REDSHIFT_SCHEMA $(PG_SCHEMA) \
 			$$($(LOCAL_PG) args --dir $(PG_DIR)) && \
-		$(SHOW_KPIS); \
+		$(call SHOW_KPIS,$(PG_SCHEMA)); \
 	else \
 		$(NO_POSTGRES); \
 	fi

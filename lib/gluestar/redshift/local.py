@@ -334,9 +334,21 @@ def kpi_samples(connection: Any, schema: str, *, rows: int = 5) -> list[tuple[st
     quoted = quote_ident(schema)
     samples = []
     with connection.cursor() as cursor:
-        for title, view, columns, order_by in _KPI_QUERIES:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.views WHERE table_schema = %s ORDER BY table_name", (schema,)
+        )
+        views = [row[0] for row in cursor.fetchall()]
+        curated = {view for _, view, _, _ in _KPI_QUERIES}
+        queries = [
+            (f"{view}: {title}", view, columns, order_by)
+            for title, view, columns, order_by in _KPI_QUERIES
+            if view in views
+        ]
+        # Views without a curated query (the retail pipelines'): every column, in the view's own order.
+        queries += [(view, view, "*", "1") for view in views if view not in curated]
+        for title, view, columns, order_by in queries:
             cursor.execute(f"SELECT {columns} FROM {quoted}.{quote_ident(view)} ORDER BY {order_by} LIMIT %s", (rows,))
-            samples.append((f"{view}: {title}", [d[0] for d in cursor.description], list(cursor.fetchall())))
+            samples.append((title, [d[0] for d in cursor.description], list(cursor.fetchall())))
     return samples
 
 
