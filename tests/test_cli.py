@@ -76,7 +76,10 @@ def test_run_is_spark_submit_of_the_job_script_with_the_wheel(capsys, monkeypatc
 def test_run_of_an_unknown_pipeline_is_a_usage_error(capsys):
     assert _cli("run", "sales") == 2
     err = capsys.readouterr().err
-    assert "Error: Invalid value for '{finance}': 'sales' is not 'finance'." in err
+    assert (
+        "'sales' is not one of 'finance', 'store_sales', 'customer_transactions', 'product_interactions', "
+        "'json_orders'." in err
+    )
 
 
 def test_run_outside_a_clone_says_where_to_run_it(tmp_path, capsys, monkeypatch):

@@ -59,6 +59,10 @@ def _deploy(wheel: Path, version: str = "0.1.0", **changes: Any) -> Any:
     return deploy(_target(**changes), wheel, REPO / "jobs", version=version)
 
 
+#: Every job script the deploy uploads, in registry order.
+_SCRIPTS = list(dict.fromkeys(spec.script for spec in JOBS.values()))
+
+
 def _kb(script: str) -> str:
     return f"{(REPO / 'jobs' / script).stat().st_size / 1024:.1f} KB"
 
@@ -74,7 +78,7 @@ def test_a_first_deploy_uploads_everything_and_creates_every_job(glue, wheel):
     assert "+ glue job gs-finance  (created)" in lines
     assert "+ glue job gs-finance-load  (created)" in lines
     assert "    + --RAW_PATH: s3://gs-raw/finance/" in lines
-    assert lines[-1] == "5 change(s)"
+    assert lines[-1] == f"{1 + len(_SCRIPTS) + len(JOBS)} change(s)"  # the wheel, the scripts, the jobs
     job = boto3.client("glue", region_name=REGION).get_job(JobName="gs-finance")["Job"]
     assert job["Command"] == {
         "Name": "glueetl",
@@ -110,10 +114,8 @@ def test_a_second_deploy_changes_nothing(glue, wheel):
     result = _deploy(wheel)
     assert result.render().splitlines() == [
         "= s3://gs-artifacts/gluestar/0.1.0/gluestar-0.1.0-py3-none-any.whl  (unchanged)",
-        "= s3://gs-artifacts/gluestar/0.1.0/jobs/finance_star.py  (unchanged)",
-        "= s3://gs-artifacts/gluestar/0.1.0/jobs/load_redshift.py  (unchanged)",
-        "= glue job gs-finance  (unchanged)",
-        "= glue job gs-finance-load  (unchanged)",
+        *[f"= s3://gs-artifacts/gluestar/0.1.0/jobs/{script}  (unchanged)" for script in _SCRIPTS],
+        *[f"= glue job gs-{name}  (unchanged)" for name in JOBS],
         "no changes",
     ]
     assert glue == []  # no update_job call
@@ -150,7 +152,7 @@ def test_a_new_version_updates_the_jobs_and_keeps_an_operators_tuning(glue, whee
     assert (job["WorkerType"], job["NumberOfWorkers"]) == ("G.2X", 10)
     assert job["DefaultArguments"]["--QUALITY_ENGINE"] == "native"
     assert job["DefaultArguments"]["--extra-py-files"].endswith("/0.2.0/gluestar-0.2.0-py3-none-any.whl")
-    assert [u["JobName"] for u in glue] == ["gs-finance", "gs-finance-load"]
+    assert [u["JobName"] for u in glue] == [f"gs-{name}" for name in JOBS]
     assert _deploy(new_wheel, version="0.2.0").changed == 0
 
 
@@ -172,7 +174,7 @@ def test_the_load_job_is_skipped_without_the_redshift_settings(glue, wheel):
 
 def test_a_dry_run_uploads_and_changes_nothing(glue, wheel):
     result = deploy(_target(), wheel, REPO / "jobs", version="0.1.0", dry_run=True)
-    assert [j.action for j in result.jobs] == ["create", "create"]
+    assert [j.action for j in result.jobs] == ["create"] * len(JOBS)
     assert result.notes == ["dry run: nothing was uploaded or changed"]
     assert boto3.client("glue", region_name=REGION).get_jobs()["Jobs"] == []
 
@@ -260,14 +262,15 @@ def test_gluestar_deploy_is_idempotent(glue, wheel, capsys, monkeypatch):
     first = capsys.readouterr()
     assert "+ glue job gs-finance  (created)" in first.out
     assert "! glue job gs-finance-load  (skipped)" in first.out
-    assert first.out.endswith("4 change(s)\n")
+    assert first.out.endswith(f"{1 + len(_SCRIPTS) + len(JOBS) - 1} change(s)\n")  # the load job is skipped
     assert "-> deploying gluestar 0.1.0 to s3://gs-artifacts and Glue jobs gs-*" in first.err
     assert _cli(*options) == 0
-    assert capsys.readouterr().out.endswith(
-        "= glue job gs-finance  (unchanged)\n"
-        "! glue job gs-finance-load  (skipped)\n"
+    second = capsys.readouterr().out
+    assert "= glue job gs-finance  (unchanged)\n" in second
+    assert second.endswith(
         "    job finance-load: argument --REDSHIFT_WORKGROUP needs redshift_workgroup, which is not set\n"
-        "no changes\n"
+        + "".join(f"= glue job gs-{name}  (unchanged)\n" for name in list(JOBS)[2:])
+        + "no changes\n"
     )
 
 

@@ -53,8 +53,13 @@ def test_invalid_ops_arguments_are_named(argv, message):
 def test_the_registry_names_every_job_and_its_script(repo_root):
     for spec in JOBS.values():
         assert (repo_root / "jobs" / spec.script).is_file(), spec.script
-    assert runnable_pipelines() == ("finance",)
-    message = "job must be one of 'finance', 'finance-load'; got 'sales'"
+    assert runnable_pipelines() == (
+        "finance", "store_sales", "customer_transactions", "product_interactions", "json_orders"
+    )  # fmt: skip
+    message = (
+        "job must be one of 'finance', 'finance-load', 'store_sales', 'customer_transactions', "
+        "'product_interactions', 'json_orders'; got 'sales'"
+    )
     with pytest.raises(ConfigurationError, match=f"^{re.escape(message)}$"):
         job_spec("sales")
 

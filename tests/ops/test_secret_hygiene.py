@@ -5,8 +5,8 @@ moto's Secrets Manager. The driver is replaced by a deliberately leaky one that 
 arguments, password included, as a careless driver at debug level would; the load then fails (the
 connector executor needs an s3:// processed path), so the failure path (alert, error line) is covered too.
 
-The fast test replaces the Spark side (``start_job`` and ``run_finance``, which writes the run report
-as the pipeline does); the ``e2e`` test runs the real pipeline on the sample extract (about 1-2 minutes
+The fast test replaces the Spark side (``start_job`` and ``run_pipeline`` of
+``gluestar.pipelines.job``; the stub writes the run report as the pipeline does); the ``e2e`` test runs the real pipeline on the sample extract (about 1-2 minutes
 on a 2-core machine, so it runs in ``make test`` and not in ``make test-fast``).
 """
 
@@ -22,7 +22,7 @@ import boto3
 import pytest
 
 from conftest import REGION
-from gluestar.glue import JobContext, run_job
+from gluestar.glue import JobContext
 from gluestar.report import RunReport, SourceCounts
 from gluestar.storage import join_path
 
@@ -63,25 +63,26 @@ def _argv(processed: Path, secret_arn: str, topic_arn: str) -> list[str]:
 def _run_finance_job(argv: list[str], monkeypatch: pytest.MonkeyPatch, *, stub_spark: bool) -> int:
     monkeypatch.setattr("redshift_connector.connect", _leaky_connect)
     monkeypatch.setattr("sys.argv", argv)
-    main = runpy.run_path(str(REPO / "jobs" / "finance_star.py"), run_name="finance_star")["main"]
     if stub_spark:
 
-        def run_finance(_spark: Any, raw_path: str, processed_path: str, *, run_id: str, **options: Any) -> RunReport:
+        def run_pipeline(
+            pipeline: str, _spark: Any, raw_path: str, processed_path: str, *, run_id: str, **options: Any
+        ) -> RunReport:
             report = RunReport(
-                "finance", run_id, status="succeeded", started_at="2025-07-01T02:00:00+00:00",
+                pipeline, run_id, status="succeeded", started_at="2025-07-01T02:00:00+00:00",
                 finished_at="2025-07-01T02:01:00+00:00", sources=[SourceCounts("budget", 3, 3)],
                 options={"raw_path": raw_path, "processed_path": processed_path, **options},
-                snapshot=join_path(processed_path, "finance", "_published", "0000000001.json"),
+                snapshot=join_path(processed_path, pipeline, "_published", "0000000001.json"),
             )  # fmt: skip
-            path = Path(join_path(processed_path, "finance", "_runs", f"{run_id}.json"))
+            path = Path(join_path(processed_path, pipeline, "_runs", f"{run_id}.json"))
             path.parent.mkdir(parents=True)
             path.write_text(report.to_json())
             return report
 
-        main.__globals__["start_job"] = lambda name, args: JobContext(spark=None)
-        main.__globals__["run_finance"] = run_finance
+        monkeypatch.setattr("gluestar.pipelines.job.start_job", lambda name, args: JobContext(spark=None))
+        monkeypatch.setattr("gluestar.pipelines.job.run_pipeline", run_pipeline)
     with pytest.raises(SystemExit) as exit_info:
-        run_job(main, pipeline="finance", argv=argv)
+        runpy.run_path(str(REPO / "jobs" / "finance_star.py"), run_name="__main__")
     return int(exit_info.value.code)
 
 

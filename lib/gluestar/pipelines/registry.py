@@ -14,7 +14,7 @@ Examples
 --------
 >>> job_spec("finance").script
 'finance_star.py'
->>> job_spec("sales")
+>>> job_spec("sales")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
 gluestar.exceptions.ConfigurationError: job must be one of 'finance', 'finance-load'; got 'sales'
@@ -106,6 +106,34 @@ JOBS: Final[Mapping[str, GlueJobSpec]] = {
 }
 
 
+_RETAIL = {
+    "store_sales": "daily store sales extracts -> the store sales star schema (quality gate included)",
+    "customer_transactions": (
+        "customer purchases with demographics -> the customer star schema, type-2 customers (quality gate included)"
+    ),
+    "product_interactions": "product interaction events -> the events star schema (quality gate included)",
+    "json_orders": "monthly nested JSON order files -> order and item facts and marts (quality gate included)",
+}
+
+#: The retail pipelines' jobs: small extracts, two workers, started on demand (no schedule yet).
+JOBS = {
+    **JOBS,
+    **{
+        name: GlueJobSpec(
+            name=name,
+            script=f"{name}_star.py",
+            pipeline=name,
+            description=f"gluestar {name}: {what}",
+            arguments={"--RAW_PATH": f"s3://{{raw_bucket}}/{name}/", "--PROCESSED_PATH": "s3://{processed_bucket}"},
+            sample_raw_path=f"data/raw/{name}",
+            number_of_workers=2,
+            timeout_minutes=60,
+        )
+        for name, what in _RETAIL.items()
+    },
+}
+
+
 def job_spec(name: str) -> GlueJobSpec:
     """The registry entry ``name``.
 
@@ -124,6 +152,6 @@ def runnable_pipelines() -> tuple[str, ...]:
     Examples
     --------
     >>> runnable_pipelines()
-    ('finance',)
+    ('finance', 'store_sales', 'customer_transactions', 'product_interactions', 'json_orders')
     """
     return tuple(name for name, spec in JOBS.items() if spec.runnable)
