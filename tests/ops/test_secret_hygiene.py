@@ -6,8 +6,9 @@ arguments, password included, as a careless driver at debug level would; the loa
 connector executor needs an s3:// processed path), so the failure path (alert, error line) is covered too.
 
 The fast test replaces the Spark side (``start_job`` and ``run_pipeline`` of
-``gluestar.pipelines.job``; the stub writes the run report as the pipeline does); the ``e2e`` test runs the real pipeline on the sample extract (about 1-2 minutes
-on a 2-core machine, so it runs in ``make test`` and not in ``make test-fast``).
+``gluestar.pipelines.job``; the stub writes the run report as the pipeline does); the ``e2e`` test
+runs the real pipeline on the sample extract (about 1-2 minutes on a 2-core machine, so it runs in
+``make test`` and not in ``make test-fast``).
 """
 
 from __future__ import annotations
