@@ -359,7 +359,7 @@ def test_contract_file_that_is_not_json(tmp_path):
         ),
         (
             _contract_with(format={"type": "parquet"}),
-            "payroll: format 'type' must be one of 'csv'; got 'parquet'",
+            "payroll: format 'type' must be one of 'csv', 'jsonl'; got 'parquet'",
         ),
     ],
     ids=lambda value: value if isinstance(value, str) and len(value) < 60 else None,
@@ -414,7 +414,7 @@ def _star_with(**changes):
         (
             _star_with(columns=[{"name": "employee_key", "type": "integer"}]),
             "unknown column type 'integer'; allowed: string, int, bigint, smallint, double, boolean, date, "
-            "timestamp, decimal(p,s)",
+            "timestamp, decimal(p,s), array<type>, struct<name:type,...>",
         ),
     ],
 )
@@ -452,7 +452,7 @@ def test_spark_type(name, expected):
         (
             "varchar(10)",
             "unknown column type 'varchar(10)'; allowed: string, int, bigint, smallint, double, boolean, date, "
-            "timestamp, decimal(p,s)",
+            "timestamp, decimal(p,s), array<type>, struct<name:type,...>",
         ),
         (
             "decimal(39,2)",

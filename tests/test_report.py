@@ -291,3 +291,30 @@ def test_run_report_render_lists_at_most_20_files_per_source():
     assert "  b19.csv         1         1            0          0           0" in lines
     assert not any(line.startswith("  b20.csv") for line in lines)
     assert "  … and 3 more file(s) (see the JSON report)" in lines
+
+
+def _json_report():
+    unknown = {"coupon_code": 1, "customer.loyalty_tier": 3}
+    return RunReport(
+        "json_orders", "r1", status="succeeded", sources=[SourceCounts("orders", 3, 3, unknown_fields=unknown)]
+    )
+
+
+def test_run_report_json_round_trips_the_unknown_fields():
+    report = _json_report()
+    assert report.to_dict()["sources"][0]["unknown_fields"] == {"coupon_code": 1, "customer.loyalty_tier": 3}
+    assert RunReport.from_json(report.to_json()) == report
+
+
+def test_run_report_from_json_without_unknown_fields():
+    data = _report().to_dict()
+    for source in data["sources"]:
+        del source["unknown_fields"]
+    assert [s.unknown_fields for s in RunReport.from_json(json.dumps(data)).sources] == [{}, {}]
+
+
+def test_run_report_render_lists_the_unknown_fields():
+    assert "  note: orders: unknown field(s) ignored: coupon_code (1 line), customer.loyalty_tier (3 lines)" in (
+        _json_report().render().splitlines()
+    )
+    assert "unknown field" not in _report().render()

@@ -4,7 +4,8 @@ The public API, re-exported here:
 
 * contracts: :func:`load_source_contract`, :func:`load_star_schema`;
 * column logic: :func:`trim_to_null`, :func:`parse_amount`, :func:`parse_date`, …;
-* transforms (``df.transform(...)``): :func:`validate_source`, :func:`resolve_duplicates`,
+* sources: :func:`read_csv_source`, :func:`read_json_source` (JSON Lines, nested);
+* transforms (``df.transform(...)``): :func:`validate_source`, :func:`validate_json_source`, :func:`resolve_duplicates`,
   :func:`enforce_consistency`, :func:`assign_surrogate_keys`, :func:`conform_dimension`,
   :func:`date_dimension`, :func:`scd2_versions`, :func:`conform_scd2_dimension`, :func:`point_in_time_key`,
   :func:`lookup_key`, :func:`compare_to_budget`, …;
@@ -33,6 +34,9 @@ from gluestar.constants import UNKNOWN_KEY
 from gluestar.contracts import (
     ColumnSpec,
     ConsistencyRule,
+    FieldSpec,
+    JsonContract,
+    JsonRule,
     RowRule,
     SourceContract,
     StarSchema,
@@ -53,6 +57,7 @@ from gluestar.exceptions import (
 )
 from gluestar.facts import lookup_key, year_month_partitions
 from gluestar.glue import JobContext, configure_session, resolve_options, run_job, start_job
+from gluestar.json_source import read_json_source, validate_json_source
 from gluestar.keys import assign_surrogate_keys, number_rows
 from gluestar.marts import (
     MART_NAMES,
@@ -88,6 +93,9 @@ __all__ = [
     "RowRule",
     "ConsistencyRule",
     "SourceContract",
+    "JsonContract",
+    "FieldSpec",
+    "JsonRule",
     "StarSchema",
     "TableSpec",
     "load_source_contract",
@@ -137,6 +145,8 @@ __all__ = [
     "mart_cohort_retention",
     "mart_monthly_churn",
     "read_csv_source",
+    "read_json_source",
+    "validate_json_source",
     "count_source",
     "check_source",
     "attach_report",

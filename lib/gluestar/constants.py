@@ -15,6 +15,7 @@ __all__ = [
     "RAW_COLUMN",
     "SOURCE_FILE_COLUMN",
     "CORRUPT_RECORD_COLUMN",
+    "LINE_COLUMN",
     "REJECT_REASON_COLUMN",
     "REJECT_RULES_COLUMN",
     "STATUS_COLUMN",
@@ -48,6 +49,8 @@ RAW_COLUMN: Final[str] = "_raw"
 SOURCE_FILE_COLUMN: Final[str] = "_source_file"
 #: Spark's column for CSV lines that do not parse into the declared number of fields.
 CORRUPT_RECORD_COLUMN: Final[str] = "_corrupt_record"
+#: A JSON Lines source's line exactly as read (decoded); inside ``_raw`` after validation.
+LINE_COLUMN: Final[str] = "line"
 #: Why a row was quarantined: every broken rule, separated by ``"; "``. Null for good rows.
 REJECT_REASON_COLUMN: Final[str] = "reject_reason"
 #: Labels of the rules a quarantined row broke, without values (for counting); empty for good rows.

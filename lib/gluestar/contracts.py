@@ -1,7 +1,9 @@
 """Source contracts and table definitions, read from the JSON files in ``schemas/``.
 
 A *source contract* declares what a raw extract must look like: its columns, their types, which are
-required, which formats are accepted and how values are normalised. A *star schema* declares the
+required, which formats are accepted and how values are normalised: a :class:`SourceContract` for a
+CSV source, a :class:`JsonContract` (nested :class:`FieldSpec` fields, rules over derived totals)
+for a JSON Lines source (``format.type`` ``"jsonl"``). A *star schema* declares the
 tables a pipeline writes: columns, types, keys and partitioning. Both are data, shipped inside the
 wheel as the ``gluestar.schemas`` package, so the rules live in one reviewed place and the Redshift
 DDL can be checked against them.
@@ -20,9 +22,10 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
 from pyspark.sql import types as T
 
@@ -51,6 +54,14 @@ __all__ = [
     "ColumnType",
     "ConsistencyRule",
     "CsvFormat",
+    "DerivedFunction",
+    "DerivedValue",
+    "FieldSpec",
+    "JsonContract",
+    "JsonFieldType",
+    "JsonFormat",
+    "JsonRule",
+    "MALFORMED_LINE_REASON",
     "RowRule",
     "SourceContract",
     "StarSchema",
@@ -90,7 +101,10 @@ _GLUESTAR_COLUMNS = (
     STATUS_COLUMN,
 )
 _NUMERIC_TYPES = ("amount", "integer", "epoch_seconds")
-_DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
+_DECIMAL_ARGUMENTS = re.compile(r"\(\s*(\d+)\s*,\s*(\d+)\s*\)")
+_TYPE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TYPE_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\([^()]*\))?")
+_FIELD_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|`(?:[^`]|``)+`")
 _SIMPLE_TYPES: dict[str, T.DataType] = {
     "string": T.StringType(),
     "int": T.IntegerType(),
@@ -100,6 +114,17 @@ _SIMPLE_TYPES: dict[str, T.DataType] = {
     "boolean": T.BooleanType(),
     "date": T.DateType(),
     "timestamp": T.TimestampType(),
+}
+_ALLOWED_TYPES = f"{', '.join(_SIMPLE_TYPES)}, decimal(p,s), array<type>, struct<name:type,...>"
+#: The Spark type (DDL) of a contract column's cleaned value, by column type (``amount``: its decimal).
+_VALUE_TYPES: dict[str, str] = {
+    "string": "string",
+    "date": "date",
+    "month": "date",
+    "timestamp": "timestamp",
+    "epoch_seconds": "timestamp",
+    "integer": "int",
+    "boolean": "boolean",
 }
 
 
@@ -229,25 +254,106 @@ def spark_type(type_name: str) -> T.DataType:
     ----------
     type_name : str
         ``string``, ``int``, ``bigint``, ``smallint``, ``double``, ``boolean``, ``date``,
-        ``timestamp`` or ``decimal(p,s)``.
+        ``timestamp``, ``decimal(p,s)``, or the nested ``array<type>`` and
+        ``struct<name:type,...>`` (any depth; white space between the parts is allowed; a field
+        name is a word or a backquoted name). Array elements and struct fields are nullable.
+
+    Raises
+    ------
+    ConfigurationError
+        Naming the unknown type, the bad decimal, or what was expected where.
 
     Examples
     --------
     >>> spark_type("decimal(18,2)")
     DecimalType(18,2)
+    >>> spark_type("array<struct<sku:string,quantity:int>>").simpleString()
+    'array<struct<sku:string,quantity:int>>'
     """
-    simple = _SIMPLE_TYPES.get(type_name)
-    if simple is not None:
-        return simple
-    match = _DECIMAL.match(type_name)
-    if match:
-        precision, scale = int(match.group(1)), int(match.group(2))
-        if not 0 <= scale <= precision <= 38 or precision == 0:
-            raise ConfigurationError(
-                f"column type {type_name!r} needs a precision from 1 to 38 and a scale from 0 to the precision"
-            )
-        return T.DecimalType(precision, scale)
-    raise ConfigurationError(f"unknown column type {type_name!r}; allowed: {', '.join(_SIMPLE_TYPES)}, decimal(p,s)")
+    return _TypeParser(type_name).parse()
+
+
+class _TypeParser:
+    """A recursive-descent parser of the type names :func:`spark_type` accepts."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def parse(self) -> T.DataType:
+        data_type = self._type()
+        self._skip()
+        if self.pos != len(self.text):
+            raise self._error(f"unexpected {self.text[self.pos :]!r}")
+        return data_type
+
+    def _error(self, problem: str) -> ConfigurationError:
+        return ConfigurationError(f"column type {self.text!r} is not valid: {problem} at position {self.pos}")
+
+    def _skip(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def _expect(self, char: str) -> None:
+        self._skip()
+        if not self.text.startswith(char, self.pos):
+            raise self._error(f"expected {char!r}")
+        self.pos += 1
+
+    def _type(self) -> T.DataType:
+        self._skip()
+        start = self.pos
+        word = _TYPE_WORD.match(self.text, self.pos)
+        if word is None:
+            raise self._error("expected a type")
+        self.pos = word.end()
+        name = word.group()
+        self._skip()
+        if name == "array" and self.text.startswith("<", self.pos):
+            self._expect("<")
+            element = self._type()
+            self._expect(">")
+            return T.ArrayType(element, containsNull=True)
+        if name == "struct" and self.text.startswith("<", self.pos):
+            return self._struct()
+        arguments = _DECIMAL_ARGUMENTS.match(self.text, self.pos) if name == "decimal" else None
+        if arguments is not None:
+            self.pos = arguments.end()
+            precision, scale = int(arguments.group(1)), int(arguments.group(2))
+            if not 0 <= scale <= precision <= 38 or precision == 0:
+                raise ConfigurationError(
+                    f"column type {self.text!r} needs a precision from 1 to 38 and a scale from 0 to the precision"
+                )
+            return T.DecimalType(precision, scale)
+        simple = _SIMPLE_TYPES.get(name)
+        if simple is not None and not self.text.startswith(("(", "<"), self.pos):
+            return simple
+        found = _TYPE_TOKEN.match(self.text, start)
+        token = found.group() if found is not None else name
+        where = "" if token == self.text.strip() else f" in {self.text!r}"
+        raise ConfigurationError(f"unknown column type {token!r}{where}; allowed: {_ALLOWED_TYPES}")
+
+    def _struct(self) -> T.StructType:
+        self._expect("<")
+        fields: list[T.StructField] = []
+        while True:
+            self._skip()
+            found = _FIELD_WORD.match(self.text, self.pos)
+            if found is None:
+                raise self._error("expected a field name")
+            name = found.group()
+            name = name[1:-1].replace("``", "`") if name.startswith("`") else name
+            if name.lower() in (f.name.lower() for f in fields):
+                raise self._error(f"field {name!r} appears twice")
+            self.pos = found.end()
+            self._expect(":")
+            fields.append(T.StructField(name, self._type(), nullable=True))
+            self._skip()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                continue
+            self._expect(">")
+            return T.StructType(fields)
 
 
 @dataclass(frozen=True)
@@ -307,6 +413,21 @@ class ColumnSpec:
     max_value: int | Decimal | None = None
     allowed_values: tuple[str, ...] = ()
     boolean_values: BooleanValues = field(default_factory=BooleanValues)
+
+    @property
+    def value_type(self) -> str:
+        """The Spark type (DDL) of the cleaned value: ``date`` for a month, ``timestamp`` for epoch seconds.
+
+        Examples
+        --------
+        >>> ColumnSpec("amount", "amount", precision=12, scale=4).value_type
+        'decimal(12,4)'
+        >>> ColumnSpec("seen", "epoch_seconds").value_type
+        'timestamp'
+        """
+        if self.type == "amount":
+            return f"decimal({self.precision},{self.scale})"
+        return _VALUE_TYPES[self.type]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str) -> ColumnSpec:
@@ -430,6 +551,8 @@ class ColumnSpec:
 class CsvFormat:
     """How a CSV source is laid out."""
 
+    #: The ``format.type`` of the contract file.
+    type: ClassVar[str] = "csv"
     header: bool = True
     delimiter: str = ","
     quote: str = '"'
@@ -497,6 +620,11 @@ def predicate_columns(predicate: str) -> tuple[str, ...]:
     >>> predicate_columns("`Date` >= DATE '2025-01-01' AND cast(units AS int) > 0")
     ('date', 'units')
     """
+    return tuple(dict.fromkeys(path[0] for path in _predicate_paths(predicate)))
+
+
+def _predicate_tokens(predicate: str) -> list[tuple[str, str]]:
+    """The tokens (kind, text) of a predicate, spaces and comments left out; checks quotes and parentheses."""
     tokens: list[tuple[str, str]] = []
     depth = 0
     for match in _SQL_TOKEN.finditer(predicate):
@@ -512,14 +640,25 @@ def predicate_columns(predicate: str) -> tuple[str, ...]:
         tokens.append((kind, text))
     if depth != 0:
         raise ConfigurationError(f"the predicate's parentheses do not balance: {predicate!r}")
-    names: dict[str, None] = {}
+    return tokens
+
+
+def _name_of(token: tuple[str, str]) -> str:
+    kind, text = token
+    return (text[1:-1].replace("``", "`") if kind == "quoted" else text).lower()
+
+
+def _predicate_paths(predicate: str) -> tuple[tuple[str, ...], ...]:
+    """The names a predicate reads with the struct fields that follow them: ``a.b.c`` is ``('a', 'b', 'c')``.
+
+    Lower case, in order of first appearance; see :func:`predicate_columns` for what is a name.
+    """
+    tokens = _predicate_tokens(predicate)
+    paths: dict[tuple[str, ...], None] = {}
     for index, (kind, text) in enumerate(tokens):
         before = tokens[index - 1] if index else ("", "")
         after = tokens[index + 1] if index + 1 < len(tokens) else ("", "")
-        if kind == "quoted":
-            names[text[1:-1].replace("``", "`").lower()] = None
-            continue
-        is_name = (
+        is_name = (kind == "quoted" and before[1] != ".") or (
             kind == "word"
             and text.lower() not in _SQL_KEYWORDS
             and after[1] != "("
@@ -527,9 +666,19 @@ def predicate_columns(predicate: str) -> tuple[str, ...]:
             and before[0] not in ("number", "string")
             and before[1].lower() not in ("as", "to", ".")
         )
-        if is_name:
-            names[text.lower()] = None
-    return tuple(names)
+        if not is_name:
+            continue
+        parts = [_name_of((kind, text))]
+        following = index + 1
+        while (
+            following + 1 < len(tokens)
+            and tokens[following][1] == "."
+            and tokens[following + 1][0] in ("word", "quoted")
+        ):
+            parts.append(_name_of(tokens[following + 1]))
+            following += 2
+        paths[tuple(parts)] = None
+    return tuple(paths)
 
 
 def _text(value: Any, what: str) -> str:
@@ -640,6 +789,16 @@ class SourceContract:
         """Names of the columns whose value must be present."""
         return tuple(c.name for c in self.columns if c.required)
 
+    def value_types(self) -> dict[str, str]:
+        """The Spark type (DDL) of each cleaned column, in contract order (see :attr:`ColumnSpec.value_type`).
+
+        Examples
+        --------
+        >>> load_source_contract("finance", "budget").value_types()["budget_amount"]
+        'decimal(18,2)'
+        """
+        return {c.name: c.value_type for c in self.columns}
+
     def column(self, name: str) -> ColumnSpec:
         """Return the spec of column ``name``."""
         for spec in self.columns:
@@ -734,6 +893,523 @@ class SourceContract:
                     "which counts conflicts between rows of one key"
                 )
         return replace(contract, row_rules=rules, consistent_within=tuple(consistency))
+
+
+# --------------------------------------------------------------------------------------------------
+# JSON Lines contracts
+# --------------------------------------------------------------------------------------------------
+
+JsonFieldType = Literal[
+    "string", "date", "month", "timestamp", "amount", "integer", "boolean", "epoch_seconds", "object", "array"
+]
+DerivedFunction = Literal["sum", "min", "max"]
+
+#: Reason (and label) of a JSON Lines line that is not a JSON object, unless the contract names another.
+MALFORMED_LINE_REASON = "line is not a JSON object"
+_JSON_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_COLUMN_KEYS = frozenset(f.name for f in dataclass_fields(ColumnSpec))
+_COMMON_FIELD_KEYS = frozenset({"name", "type", "required", "description"})
+_FIELD_KEYS: dict[str, frozenset[str]] = {
+    "object": _COMMON_FIELD_KEYS | {"fields"},
+    "array": _COMMON_FIELD_KEYS | {"items", "min_items"},
+    "scalar": _COMMON_FIELD_KEYS | _COLUMN_KEYS,
+}
+_JSON_FORMAT_KEYS = ("type", "encoding", "values_as_strings", "unknown_fields", "malformed_reason")
+_JSON_CONTRACT_KEYS = (
+    "name", "description", "file_pattern", "file_name_regex", "format", "key", "version_column",
+    "conflict_reason", "fields", "rules",
+)  # fmt: skip
+_JSON_RULE_KEYS = ("name", "predicate", "derived", "reject_reason")
+_DERIVED = re.compile(r"^\s*(sum|min|max)\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def _unknown_keys(data: dict[str, Any], allowed: Any, what: str) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ConfigurationError(f"{what}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+
+
+def _json_name(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not _JSON_NAME.match(value):
+        raise ConfigurationError(
+            f"{what} must be a name of letters, digits and underscores, not starting with a digit; got {value!r}"
+        )
+    return value
+
+
+def _named_once(names: list[str], what: str) -> None:
+    """Refuse names declared twice, compared case-insensitively (as Spark resolves columns and fields)."""
+    lowered = [n.lower() for n in names]
+    twice = sorted({n for n in names if lowered.count(n.lower()) > 1})
+    if twice:
+        raise ConfigurationError(
+            f"{what}: field(s) declared twice (names are compared ignoring case): {', '.join(twice)}"
+        )
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a JSON contract: a scalar, an object of fields or an array of items.
+
+    Attributes
+    ----------
+    name : str
+        The JSON key, matched exactly (JSON keys are case-sensitive).
+    path : str
+        The dotted path from the top of the order, ``customer.id`` or ``items.quantity`` (an array's
+        items share the array's path); the labels of the field's rules start with it.
+    type : {"string", "date", "month", "timestamp", "amount", "integer", "boolean", "epoch_seconds", "object", "array"}
+        A scalar type (parsed as a CSV column of that type), ``object`` or ``array``.
+    required : bool
+        A missing (absent, ``null`` or, for a scalar, blank) value quarantines the order.
+    column : ColumnSpec or None
+        The rules of a scalar, named by its path (every CSV column key applies).
+    fields : tuple of FieldSpec
+        The fields of an object.
+    items : FieldSpec or None
+        What each item of an array is: an object or a scalar (arrays of arrays are not supported).
+    min_items : int
+        Fewest items an array must hold when present.
+
+    Examples
+    --------
+    >>> spec = FieldSpec.from_dict({"name": "customer", "type": "object", "fields": [
+    ...     {"name": "id", "required": True}, {"name": "age", "type": "integer"}]}, "orders")
+    >>> (spec.fields[1].path, spec.value_type)
+    ('customer.age', 'struct<id:string,age:int>')
+    """
+
+    name: str
+    path: str
+    type: JsonFieldType
+    required: bool = False
+    column: ColumnSpec | None = None
+    fields: tuple[FieldSpec, ...] = ()
+    items: FieldSpec | None = None
+    min_items: int = 0
+
+    @property
+    def value_type(self) -> str:
+        """The Spark type (DDL) of the cleaned value: a scalar's, ``struct<...>`` or ``array<...>``."""
+        if self.type == "object":
+            return f"struct<{','.join(f'{child.name}:{child.value_type}' for child in self.fields)}>"
+        if self.type == "array":
+            assert self.items is not None
+            return f"array<{self.items.value_type}>"
+        assert self.column is not None
+        return self.column.value_type
+
+    def child(self, name: str) -> FieldSpec | None:
+        """The field ``name`` of an object (matched ignoring case), None when there is none."""
+        return next((f for f in self.fields if f.name.lower() == name.lower()), None)
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str, parent: str = "") -> FieldSpec:
+        """Build a field (and its fields or items) from its JSON object, validating every key.
+
+        ``source`` is the contract's name and ``parent`` the path of the enclosing object or array;
+        error messages name the field as ``<source>.<path>``.
+        """
+        where = f"{source}.{parent}" if parent else source
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"{where}: every field must be an object; got {data!r}")
+        name = _json_name(data.get("name"), f"{where}: a field's 'name'")
+        return cls._build(data, source, f"{parent}.{name}" if parent else name, name, item=False)
+
+    @classmethod
+    def _build(cls, data: dict[str, Any], source: str, path: str, name: str, *, item: bool) -> FieldSpec:
+        what = f"{source}.{path}{' items' if item else ''}"
+        field_type = check_choice(data.get("type", "string"), get_args(JsonFieldType), f"{what}: 'type'")
+        kind = field_type if field_type in ("object", "array") else "scalar"
+        # An item has no name (it is the array's); an object item no 'required' (a null item has its fields missing).
+        not_for_items = {"name", "required"} if kind == "object" else {"name"}
+        allowed = _FIELD_KEYS[kind] - (not_for_items if item else set())
+        _unknown_keys(data, allowed, f"{what} ({_a(field_type)} field)")
+        required = _flag(data.get("required", False), f"{what}: 'required'")
+        if field_type == "object":
+            children = data.get("fields")
+            if not isinstance(children, list) or not children:
+                raise ConfigurationError(f"{what}: an object field needs a non-empty list 'fields'; got {children!r}")
+            specs = tuple(cls.from_dict(child, source, path) for child in children)
+            _named_once([s.name for s in specs], what)
+            return cls(name=name, path=path, type="object", required=required, fields=specs)
+        if field_type == "array":
+            items = data.get("items")
+            if not isinstance(items, dict):
+                raise ConfigurationError(
+                    f"{what}: an array field needs 'items', an object describing an item; got {items!r}"
+                )
+            if items.get("type") == "array":
+                raise ConfigurationError(f"{what}: arrays of arrays are not supported")
+            min_items = _integer(data.get("min_items", 0), f"{what}: 'min_items'")
+            if min_items < 0:
+                raise ConfigurationError(f"{what}: 'min_items' must be 0 or more; got {min_items}")
+            element = cls._build(items, source, path, name, item=True)
+            return cls(name=name, path=path, type="array", required=required, items=element, min_items=min_items)
+        column_data = {key: value for key, value in data.items() if key in _COLUMN_KEYS}
+        parent = path.rpartition(".")[0]
+        column = ColumnSpec.from_dict({**column_data, "name": name}, f"{source}.{parent}" if parent else source)
+        return cls(name=name, path=path, type=column.type, required=required, column=replace(column, name=path))
+
+
+@dataclass(frozen=True)
+class JsonFormat:
+    """How a JSON Lines source is laid out: one JSON object per line, every value read as its text.
+
+    Attributes
+    ----------
+    encoding : str
+        The files' encoding; one that keeps ASCII as single bytes (lines are split at the byte ``\\n``).
+    malformed_reason : str
+        Reason and label of a line that is not a JSON object.
+    """
+
+    #: The ``format.type`` of the contract file.
+    type: ClassVar[str] = "jsonl"
+    encoding: str = "UTF-8"
+    malformed_reason: str = MALFORMED_LINE_REASON
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str) -> JsonFormat:
+        """Build the format from its JSON object (``values_as_strings`` and ``unknown_fields`` have one value)."""
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"{source}: 'format' must be an object; got {data!r}")
+        _unknown_keys(data, _JSON_FORMAT_KEYS, f"{source}: format")
+        check_choice(data.get("type", "jsonl"), ("jsonl",), f"{source}: format 'type'")
+        if data.get("values_as_strings", True) is not True:
+            raise ConfigurationError(
+                f"{source}: format 'values_as_strings' must be true (every value is read as its text); "
+                f"got {data['values_as_strings']!r}"
+            )
+        check_choice(
+            data.get("unknown_fields", "ignore_and_count"), ("ignore_and_count",), f"{source}: format 'unknown_fields'"
+        )
+        encoding = data.get("encoding", "UTF-8")
+        what = f"{source}: format 'encoding'"
+        try:
+            ascii_kept = isinstance(encoding, str) and '{"a": 1}\n'.encode(encoding) == b'{"a": 1}\n'
+        except LookupError:
+            raise ConfigurationError(f"{what}: unknown encoding {encoding!r}") from None
+        if not ascii_kept:
+            raise ConfigurationError(
+                f"{what} must keep ASCII as single bytes (lines are split at the byte \\n), e.g. UTF-8 or "
+                f"ISO-8859-1; got {encoding!r}"
+            )
+        return cls(
+            encoding=encoding,
+            malformed_reason=_text(
+                data.get("malformed_reason", MALFORMED_LINE_REASON), f"{source}: format 'malformed_reason'"
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class DerivedValue:
+    """A value of each order computed over the items of one array, for a rule's predicate.
+
+    Written ``sum(<expression>)``, ``min(...)`` or ``max(...)``, where the expression is Spark SQL
+    over one item, naming its fields ``<array>.<field>`` (``items.quantity * items.unit_price``; a
+    scalar array names its item by the array's name). A sum over an empty array is 0; min and max
+    of an empty array are null.
+
+    Examples
+    --------
+    >>> DerivedValue("order_total", "sum", "items", "items.quantity * items.unit_price",
+    ...     ("items.quantity", "items.unit_price")).definition
+    'sum(items.quantity * items.unit_price)'
+    """
+
+    name: str
+    function: DerivedFunction
+    array: str
+    expression: str
+    reads: tuple[str, ...]
+
+    @property
+    def definition(self) -> str:
+        """The value as written in the contract, normalised: ``sum(<expression>)``."""
+        return f"{self.function}({self.expression})"
+
+    @classmethod
+    def parse(cls, name: str, text: Any, fields: tuple[FieldSpec, ...], what: str) -> DerivedValue:
+        """Parse a derived value's definition against the contract's top-level fields."""
+        what = f"{what}: derived {name!r}"
+        match = _DERIVED.match(text) if isinstance(text, str) else None
+        if match is None or not match.group(2).strip():
+            raise ConfigurationError(
+                f"{what} must be sum(...), min(...) or max(...) of an expression over one array's items; got {text!r}"
+            )
+        function, expression = match.group(1).lower(), match.group(2).strip()
+        try:
+            paths = _predicate_paths(expression)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{what}: {exc}") from None
+        arrays = {path[0] for path in paths}
+        top = {f.name.lower(): f for f in fields}
+        array = top.get(next(iter(arrays))) if len(arrays) == 1 else None
+        if array is None or array.type != "array":
+            named = ", ".join(".".join(p) for p in paths) or "nothing"
+            raise ConfigurationError(
+                f"{what} must read the items of one top-level array, as <array>.<field>; it reads {named}"
+            )
+        assert array.items is not None
+        reads = []
+        for path in paths:
+            node: FieldSpec | None = array.items
+            for part in path[1:]:
+                node = node.child(part) if node is not None and node.type == "object" else None
+            if node is None or node.column is None:
+                raise ConfigurationError(
+                    f"{what}: {'.'.join(path)!r} is not a scalar field of the items of {array.name!r}"
+                )
+            if (read := node.path if len(path) > 1 else array.path) not in reads:
+                reads.append(read)
+        return cls(name, check_choice(function, get_args(DerivedFunction), what), array.name, expression, tuple(reads))
+
+
+@dataclass(frozen=True)
+class JsonRule:
+    """A rule over each order: a Spark SQL predicate over its cleaned fields and derived values.
+
+    Evaluated only when every field it reads is valid (present and breaking none of its rules, for
+    an array field every item's); an order where it is false is quarantined with ``reject_reason``
+    as label and message. A null result passes, as with a SQL ``CHECK`` constraint.
+
+    Attributes
+    ----------
+    reads : tuple of str
+        The field paths whose validity the rule needs: the fields its predicate names (through
+        objects, ``customer.country``) and the item fields its derived values read.
+    """
+
+    name: str
+    predicate: str
+    reject_reason: str
+    derived: tuple[DerivedValue, ...] = ()
+    reads: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The top-level names the predicate reads: fields and derived values (see :func:`predicate_columns`)."""
+        return predicate_columns(self.predicate)
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str, fields: tuple[FieldSpec, ...]) -> JsonRule:
+        """Build a rule from its JSON object ``{"name", "predicate", "derived", "reject_reason"}``."""
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"{source}: every rule must be an object; got {data!r}")
+        name = _text(data.get("name"), f"{source}: a rule's 'name'")
+        what = f"{source}: rule {name!r}"
+        _unknown_keys(data, _JSON_RULE_KEYS, what)
+        predicate = _text(data.get("predicate"), f"{what}: 'predicate'")
+        derived_data = data.get("derived", {})
+        if not isinstance(derived_data, dict):
+            raise ConfigurationError(f"{what}: 'derived' must be an object of name: definition; got {derived_data!r}")
+        top = {f.name.lower(): f for f in fields}
+        derived = []
+        for derived_name, definition in derived_data.items():
+            _json_name(derived_name, f"{what}: a derived value's name")
+            if derived_name.lower() in top or derived_name.startswith("__") or derived_name in _GLUESTAR_COLUMNS:
+                raise ConfigurationError(
+                    f"{what}: the derived value {derived_name!r} takes the name of a field or of a gluestar column"
+                )
+            derived.append(DerivedValue.parse(derived_name, definition, fields, what))
+        try:
+            paths = _predicate_paths(predicate)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{what}: {exc}") from None
+        by_name = {d.name.lower(): d for d in derived}
+        unknown = [p[0] for p in paths if p[0] not in top and p[0] not in by_name]
+        if unknown:
+            raise ConfigurationError(
+                f"{what}: the predicate names neither a field nor a derived value: {', '.join(dict.fromkeys(unknown))} "
+                f"(fields: {', '.join(f.name for f in fields)}; derived: {', '.join(by_name) or 'none'})"
+            )
+        if not paths:
+            raise ConfigurationError(f"{what}: the predicate reads no field: {predicate!r}")
+        unused = [d.name for d in derived if d.name.lower() not in {p[0] for p in paths}]
+        if unused:
+            raise ConfigurationError(f"{what}: derived value(s) the predicate does not use: {', '.join(unused)}")
+        reads: list[str] = []
+        for path in paths:
+            if path[0] in by_name:
+                reads.extend(by_name[path[0]].reads)
+                continue
+            node = top[path[0]]
+            for part in path[1:]:
+                inner = node.child(part) if node.type == "object" else None
+                if inner is None:
+                    break
+                node = inner
+            reads.append(node.path)
+        return cls(
+            name=name,
+            predicate=predicate,
+            reject_reason=_text(data.get("reject_reason"), f"{what}: 'reject_reason'"),
+            derived=tuple(derived),
+            reads=tuple(dict.fromkeys(reads)),
+        )
+
+
+@dataclass(frozen=True)
+class JsonContract:
+    """What a JSON Lines source must look like: one order (or other record) per line, nested fields.
+
+    The counterpart of :class:`SourceContract` for ``format.type`` ``"jsonl"``, with the same
+    attributes where the pipeline runner reads them (``column_names`` are the top-level fields,
+    which become the cleaned columns). Read and validated by :mod:`gluestar.json_source`.
+
+    Attributes
+    ----------
+    fields : tuple of FieldSpec
+        The top-level fields, in order.
+    rules : tuple of JsonRule
+        Predicates over each record's cleaned fields and derived totals.
+    file_name_regex : str or None
+        The regular expression a file name must match (for the runner; not checked here).
+
+    Examples
+    --------
+    >>> contract = load_source_contract("json_orders", "orders")
+    >>> contract.column_names
+    ('order_id', 'order_date', 'updated_at', 'customer', 'payments', 'items')
+    >>> contract.value_types()["payments"]
+    'array<struct<method:string,amount:decimal(18,2)>>'
+    """
+
+    name: str
+    file_pattern: str
+    fields: tuple[FieldSpec, ...]
+    key: tuple[str, ...]
+    version_column: str | None = None
+    conflict_reason: str = "conflicting rows"
+    format: JsonFormat = field(default_factory=JsonFormat)
+    description: str = ""
+    rules: tuple[JsonRule, ...] = ()
+    file_name_regex: str | None = None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The top-level field names, in contract order: the cleaned columns."""
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def consistent_within(self) -> tuple[ConsistencyRule, ...]:
+        """Always empty: a JSON contract declares no rules across records."""
+        return ()
+
+    @property
+    def row_rules(self) -> tuple[RowRule, ...]:
+        """Always empty: a JSON contract's rules are its :attr:`rules`."""
+        return ()
+
+    def value_types(self) -> dict[str, str]:
+        """The Spark type (DDL) of each cleaned top-level column, in contract order.
+
+        Examples
+        --------
+        >>> load_source_contract("json_orders", "orders").value_types()["customer"]
+        'struct<id:string,name:string,country:string,email:string>'
+        """
+        return {f.name: f.value_type for f in self.fields}
+
+    def field_spec(self, path: str) -> FieldSpec:
+        """The field at a dotted ``path`` (``customer.id``, ``items.quantity``), matched ignoring case.
+
+        Examples
+        --------
+        >>> load_source_contract("json_orders", "orders").field_spec("items.quantity").type
+        'integer'
+        """
+        first, *rest = path.split(".")
+        node = next((f for f in self.fields if f.name.lower() == first.lower()), None)
+        for part in rest:
+            if node is not None and node.type == "array":
+                node = node.items
+            node = node.child(part) if node is not None else None
+        if node is None:
+            raise ConfigurationError(f"source {self.name!r} has no field {path!r}")
+        return node
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JsonContract:
+        """Build a contract from its JSON object, validating every key."""
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise ConfigurationError("a source contract needs a non-empty 'name'")
+        _unknown_keys(data, _JSON_CONTRACT_KEYS, f"source contract {name!r}")
+        raw_fields = data.get("fields")
+        if not isinstance(raw_fields, list) or not raw_fields:
+            raise ConfigurationError(f"source contract {name!r} declares no fields (a non-empty list 'fields')")
+        fields = tuple(FieldSpec.from_dict(f, name) for f in raw_fields)
+        _named_once([f.name for f in fields], f"source contract {name!r}")
+        taken = [f.name for f in fields if f.name in _GLUESTAR_COLUMNS or f.name.startswith("__")]
+        if taken:
+            raise ConfigurationError(
+                f"source contract {name!r} declares field(s) named like gluestar's own: {', '.join(taken)} "
+                f"(reserved: {', '.join(_GLUESTAR_COLUMNS)} and names starting with __)"
+            )
+        scalars = [f.name for f in fields if f.column is not None]
+        key = _strings(data.get("key"), f"{name}: 'key'")
+        version = data.get("version_column")
+        for what, column in [*[("key field", k) for k in key], *([("version_column", version)] if version else [])]:
+            if column not in scalars:
+                raise ConfigurationError(
+                    f"{name}: {what} {column!r} is not a top-level scalar field (those are: {', '.join(scalars)})"
+                )
+        regex = data.get("file_name_regex")
+        if regex is not None:
+            try:
+                re.compile(_text(regex, f"{name}: 'file_name_regex'"))
+            except re.error as exc:
+                raise ConfigurationError(
+                    f"{name}: 'file_name_regex' is not a valid regular expression: {exc}"
+                ) from None
+        contract = cls(
+            name=name,
+            description=_optional_text(data.get("description", ""), f"{name}: 'description'"),
+            file_pattern=_text(data.get("file_pattern", f"{name}*.json"), f"{name}: 'file_pattern'"),
+            file_name_regex=regex,
+            format=JsonFormat.from_dict(data.get("format", {}), name),
+            fields=fields,
+            key=key,
+            version_column=version,
+            conflict_reason=_text(data.get("conflict_reason", "conflicting rows"), f"{name}: 'conflict_reason'"),
+        )
+        return replace(contract, rules=cls._rules(contract, data.get("rules", [])))
+
+    @staticmethod
+    def _rules(contract: JsonContract, data: Any) -> tuple[JsonRule, ...]:
+        name = contract.name
+        if not isinstance(data, list):
+            raise ConfigurationError(f"{name}: 'rules' must be a list of objects; got {data!r}")
+        rules = tuple(JsonRule.from_dict(r, name, contract.fields) for r in data)
+        names = [r.name for r in rules]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ConfigurationError(f"{name}: rule name(s) used twice: {', '.join(twice)}")
+        definitions: dict[str, tuple[str, str]] = {}
+        for rule in rules:
+            for value in rule.derived:
+                first = definitions.setdefault(value.name.lower(), (rule.name, value.definition))
+                if first[1] != value.definition:
+                    raise ConfigurationError(
+                        f"{name}: the derived value {value.name!r} means {first[1]!r} in rule {first[0]!r} "
+                        f"and {value.definition!r} in rule {rule.name!r}"
+                    )
+            for other, reason in (("conflict_reason", contract.conflict_reason),
+                                  ("format's malformed_reason", contract.format.malformed_reason)):  # fmt: skip
+                if rule.reject_reason == reason:
+                    raise ConfigurationError(
+                        f"{name}: rule {rule.name!r}: 'reject_reason' must differ from the {other} {reason!r}"
+                    )
+        return rules
+
+
+def _optional_text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{what} must be a string; got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -870,8 +1546,13 @@ def _read_json(pipeline: str, file_name: str, directory: str | Path | None) -> d
     return read_packaged_json(_SCHEMAS_PACKAGE, f"{pipeline}/{file_name}", directory=directory, what="schema file")
 
 
-def load_source_contract(pipeline: str, source: str, *, directory: str | Path | None = None) -> SourceContract:
+def load_source_contract(
+    pipeline: str, source: str, *, directory: str | Path | None = None
+) -> SourceContract | JsonContract:
     """Load the source contract ``schemas/<pipeline>/<source>.json``.
+
+    The file's ``format.type`` decides the kind: ``csv`` (the default) gives a
+    :class:`SourceContract`, ``jsonl`` a :class:`JsonContract`.
 
     Parameters
     ----------
@@ -882,12 +1563,26 @@ def load_source_contract(pipeline: str, source: str, *, directory: str | Path | 
     directory : str or Path, optional
         A folder laid out like ``schemas/`` to read instead of the copy inside the wheel.
 
+    Raises
+    ------
+    ConfigurationError
+        If the file is not a valid contract, naming the key at fault.
+
     Examples
     --------
     >>> load_source_contract("finance", "transactions").key
     ('transaction_id',)
+    >>> type(load_source_contract("json_orders", "orders")).__name__
+    'JsonContract'
     """
-    return SourceContract.from_dict(_read_json(pipeline, f"{source}.json", directory))
+    data = _read_json(pipeline, f"{source}.json", directory)
+    name = data.get("name") or source
+    fmt = data.get("format", {})
+    if not isinstance(fmt, dict):
+        raise ConfigurationError(f"{name}: 'format' must be an object; got {fmt!r}")
+    if check_choice(fmt.get("type", "csv"), ("csv", "jsonl"), f"{name}: format 'type'") == "jsonl":
+        return JsonContract.from_dict(data)
+    return SourceContract.from_dict(data)
 
 
 def load_star_schema(pipeline: str, *, directory: str | Path | None = None) -> StarSchema:

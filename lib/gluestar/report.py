@@ -93,6 +93,8 @@ class SourceCounts:
         Files read.
     unknown_columns, missing_optional_columns : dict of str to list of str
         Header findings per file.
+    unknown_fields : dict of str to int
+        JSON Lines sources: lines carrying each unknown (ignored) field, by dotted path.
     by_file : dict of str to FileCounts
         The counts per source file, keyed by its path as listed (the ``_source_file`` of its
         rows); a file without data rows has no entry (see :attr:`files_without_rows`).
@@ -110,6 +112,7 @@ class SourceCounts:
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
     missing_optional_columns: dict[str, list[str]] = field(default_factory=dict)
     by_file: dict[str, FileCounts] = field(default_factory=dict)
+    unknown_fields: dict[str, int] = field(default_factory=dict)
 
     @property
     def duplicates_removed(self) -> int:
@@ -362,6 +365,11 @@ class RunReport:
                 lines.append(f"  note: {path}: unknown column(s) left out: {', '.join(columns)}")
             for path, columns in s.missing_optional_columns.items():
                 lines.append(f"  note: {path}: optional column(s) absent, read as null: {', '.join(columns)}")
+            if s.unknown_fields:
+                fields = ", ".join(
+                    f"{name} ({count} {'line' if count == 1 else 'lines'})" for name, count in s.unknown_fields.items()
+                )
+                lines.append(f"  note: {s.source}: unknown field(s) ignored: {fields}")
             for path in s.files_without_rows:
                 lines.append(f"  note: {path}: has a header but no data rows")
         if self.tables:

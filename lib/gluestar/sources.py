@@ -42,24 +42,30 @@ __all__ = ["SourceRead", "normalise_header", "read_csv_source"]
 
 @dataclass(frozen=True)
 class SourceRead:
-    """A source as read: the raw frame plus what the header check found.
+    """A source as read: the raw frame plus what the header check (CSV) or the field count (JSON) found.
 
     Attributes
     ----------
     frame : DataFrame
-        Contract columns (strings, in contract order), ``_source_file`` and ``_corrupt_record``.
+        A CSV source's contract columns (strings, in contract order), ``_source_file`` and
+        ``_corrupt_record``; a JSON Lines source's ``line`` and ``_source_file`` (see
+        :func:`gluestar.json_source.read_json_source`).
     files : tuple of str
         The files read.
     unknown_columns : dict of str to list of str
         Per file, header columns the contract does not know (left out).
     missing_optional : dict of str to list of str
         Per file, optional contract columns the header lacks (read as null).
+    unknown_fields : dict of str to int
+        JSON Lines only: per dotted path of a field the contract does not know (``coupon_code``,
+        ``customer.loyalty_tier``, ``items.gift_wrap``), the number of lines carrying it (ignored).
     """
 
     frame: DataFrame
     files: tuple[str, ...]
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
     missing_optional: dict[str, list[str]] = field(default_factory=dict)
+    unknown_fields: dict[str, int] = field(default_factory=dict)
 
 
 def normalise_header(name: str) -> str:
