@@ -82,6 +82,12 @@ def order_items(orders: DataFrame) -> DataFrame:
     )
 
 
+def _total(amounts: Column) -> Column:
+    """The sum of an array of amounts, as ``decimal(28,2)`` (wide enough for any order)."""
+    money = "decimal(28,2)"
+    return F.aggregate(amounts, F.lit(0).cast(money), lambda total, amount: (total + amount).cast(money))
+
+
 def _partitions(order_date: str = "order_date") -> dict[str, Column]:
     return {_PARTITIONS[0]: F.year(order_date).cast("int"), _PARTITIONS[1]: F.month(order_date).cast("int")}
 
@@ -124,15 +130,12 @@ def build_facts(inputs: StarInputs, dimensions: Mapping[str, DataFrame]) -> dict
         .withColumns(_partitions())
         .withColumns(dict(inputs.audit))
     )
-    line_totals = F.transform("items", lambda i: i["quantity"] * i["unit_price"])
     fact_orders = orders.select(
         "*",
         F.size("items").alias("item_count"),
         F.aggregate(F.transform("items", lambda i: i["quantity"]), F.lit(0), lambda a, q: a + q).alias("units"),
-        F.aggregate(line_totals, F.lit(0).cast("decimal(28,2)"), lambda a, t: a + t).alias("order_total"),
-        F.aggregate(
-            F.transform("payments", lambda p: p["amount"]), F.lit(0).cast("decimal(28,2)"), lambda a, t: a + t
-        ).alias("payment_total"),
+        _total(F.transform("items", lambda i: i["quantity"] * i["unit_price"])).alias("order_total"),
+        _total(F.transform("payments", lambda p: p["amount"])).alias("payment_total"),
         F.size("payments").alias("payment_count"),
         primary_payment_method(F.col("payments")).alias("primary_payment_method"),
     ).transform(conform_to(star.table("fact_orders")))

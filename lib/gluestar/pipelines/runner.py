@@ -55,7 +55,7 @@ from gluestar.constants import (
     STATUS_QUARANTINED,
 )
 from gluestar.contracts import (
-    ColumnSpec,
+    JsonContract,
     SourceContract,
     StarSchema,
     TableColumn,
@@ -67,6 +67,7 @@ from gluestar.dedup import resolve_against_published, resolve_duplicates
 from gluestar.exceptions import ConfigurationError, SourceFileError
 from gluestar.faults import checkpoint
 from gluestar.glue import configure_session
+from gluestar.json_source import read_json_source, validate_json_source
 from gluestar.ledger import FilePlan, ledger_key, plan_files
 from gluestar.locking import RunLock
 from gluestar.ops.logs import log_context, set_log_context
@@ -233,7 +234,7 @@ def month_partitions(months: Sequence[str], partition_by: Sequence[str]) -> list
     return renamed
 
 
-def state_table(contract: SourceContract, name: str, *, month_of: str) -> TableSpec:
+def state_table(contract: SourceContract | JsonContract, name: str, *, month_of: str) -> TableSpec:
     """The internal state table of a source: its accepted, cleaned rows by the month of ``month_of``.
 
     A run resolves its new rows against this state and rebuilds the facts of the months it touches
@@ -248,29 +249,11 @@ def state_table(contract: SourceContract, name: str, *, month_of: str) -> TableS
     """
     if month_of not in contract.column_names:
         raise ConfigurationError(f"state of {contract.name!r}: {month_of!r} is not one of its columns")
-    types = {spec.name: _cleaned_type(spec) for spec in contract.columns}
+    types = contract.value_types()
     columns = [TableColumn(c, types[c], c not in contract.key) for c in contract.column_names]
     columns += [TableColumn(FILE_SEQ_COLUMN, "int", False), TableColumn("year", "int", False)]
     columns.append(TableColumn("month", "int", False))
     return TableSpec(name=name, kind="fact", columns=tuple(columns), key=contract.key, partition_by=("year", "month"))
-
-
-_CLEANED_TYPES = {
-    "string": "string",
-    "date": "date",
-    "month": "date",
-    "timestamp": "timestamp",
-    "epoch_seconds": "timestamp",
-    "integer": "int",
-    "boolean": "boolean",
-}
-
-
-def _cleaned_type(spec: ColumnSpec) -> str:
-    """The star type of a contract column's cleaned value."""
-    if spec.type == "amount":
-        return f"decimal({spec.precision},{spec.scale})"
-    return _CLEANED_TYPES[spec.type]
 
 
 def _source_file_seq(seq: Mapping[str, int]) -> Column:
@@ -290,7 +273,7 @@ def _empty_raw(spark: SparkSession, contract: SourceContract) -> DataFrame:
 def classify_source(
     spark: SparkSession,
     files: Sequence[str],
-    contract: SourceContract,
+    contract: SourceContract | JsonContract,
     seq: Mapping[str, int],
     published: DataFrame | None,
 ) -> tuple[DataFrame, SourceRead | None]:
@@ -302,23 +285,22 @@ def classify_source(
     it, writes its quarantine and builds its tables from it.
     """
     read: SourceRead | None = None
-    if files:
+    if isinstance(contract, JsonContract):
+        read = read_json_source(spark, files, contract)
+        validated = read.frame.transform(validate_json_source(contract))
+    elif files:
         read = read_csv_source(spark, files, contract)
-        raw = read.frame
+        validated = read.frame.transform(validate_source(contract))
     else:
-        raw = _empty_raw(spark, contract)
+        validated = _empty_raw(spark, contract).transform(validate_source(contract))
     versioned = contract.version_column is not None
-    classified = (
-        raw.transform(validate_source(contract))
-        .withColumn(FILE_SEQ_COLUMN, _source_file_seq(seq))
-        .transform(
-            resolve_duplicates(
-                contract.key,
-                columns=contract.column_names,
-                version=contract.version_column,
-                conflict_reason=contract.conflict_reason,
-                tiebreak=None if versioned else FILE_SEQ_COLUMN,
-            )
+    classified = validated.withColumn(FILE_SEQ_COLUMN, _source_file_seq(seq)).transform(
+        resolve_duplicates(
+            contract.key,
+            columns=contract.column_names,
+            version=contract.version_column,
+            conflict_reason=contract.conflict_reason,
+            tiebreak=None if versioned else FILE_SEQ_COLUMN,
         )
     )
     if contract.consistent_within:
@@ -419,7 +401,7 @@ class PipelineRun:
                 "full_refresh": options.full_refresh,
             },
         )
-        self.contracts: dict[str, SourceContract] = {
+        self.contracts: dict[str, SourceContract | JsonContract] = {
             name: load_source_contract(pipeline, name, directory=options.schemas_dir) for name in sources
         }
         self.star: StarSchema = load_star_schema(pipeline, directory=options.schemas_dir)
@@ -588,6 +570,7 @@ class PipelineRun:
             counts.files = list(read.files)
             counts.unknown_columns = read.unknown_columns
             counts.missing_optional_columns = read.missing_optional
+            counts.unknown_fields = read.unknown_fields
         self.report.sources.append(counts)
 
     def check_sources(self) -> None:
