@@ -15,14 +15,17 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from gluestar.contracts import load_star_schema
+from gluestar.marts import load_marts
 from gluestar.pipelines import run_pipeline
 from gluestar.redshift import PostgresExecutor, load_run
+from gluestar.redshift.files import SparkStorage
 from gluestar.report import RunReport
-from gluestar.snapshots import read_published
+from gluestar.snapshots import current_snapshot, read_published, read_table_version
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "retail" / "fixtures"
 CSV_PIPELINES = ("store_sales", "customer_transactions", "product_interactions")
+PIPELINES = (*CSV_PIPELINES, "json_orders")
 NOW = dt.datetime(2025, 7, 1, tzinfo=dt.timezone.utc)
 
 
@@ -30,10 +33,12 @@ def _fixture(pipeline: str) -> dict[str, Any]:
     return json.loads((FIXTURES / f"{pipeline}.json").read_text(encoding="utf-8"))
 
 
-def _write_input(folder: Path, files: dict[str, list[str]]) -> Path:
+def _write_input(folder: Path, files: dict[str, list[Any]]) -> Path:
+    """Write the files of a fixture: text lines as they are, JSON objects as JSON Lines."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, lines in files.items():
-        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        text = [line if isinstance(line, str) else json.dumps(line) for line in lines]
+        (folder / name).write_text("\n".join(text) + "\n", encoding="utf-8")
     return folder
 
 
@@ -87,7 +92,7 @@ def _outcome(report: RunReport) -> dict[str, int]:
     }
 
 
-@pytest.mark.parametrize("pipeline", CSV_PIPELINES)
+@pytest.mark.parametrize("pipeline", PIPELINES)
 def test_kpi_views_return_the_hand_computed_rows(
     spark: SparkSession, tmp_path: Path, pipeline: str, pg_conn: Any, executor: PostgresExecutor, schema: str
 ) -> None:
@@ -136,7 +141,7 @@ def _star_counts(spark: SparkSession, out: Path, pipeline: str) -> dict[str, int
     }
 
 
-@pytest.mark.parametrize("pipeline", CSV_PIPELINES)
+@pytest.mark.parametrize("pipeline", PIPELINES)
 def test_the_sample_gives_its_expected_outcome_and_a_rerun_is_a_no_op(
     spark: SparkSession, tmp_path: Path, pipeline: str
 ) -> None:
@@ -159,6 +164,7 @@ def test_the_sample_gives_its_expected_outcome_and_a_rerun_is_a_no_op(
     } == {k: expected[source][k] for k in ("accepted", "quarantined", "exact_duplicates", "conflicts")} | {
         "quarantine_reasons": expected[source]["quarantine_reasons"]
     }
+    assert counts.unknown_fields == expected.get("unknown_fields", {})
     counted = _star_counts(spark, out, pipeline)
     for table, rows in expected["star"].items():
         if table in counted:
@@ -264,3 +270,76 @@ def test_a_late_purchase_splits_a_customer_version_and_repoints_earlier_months(
     _run(spark, "customer_transactions", raw, rebuilt, "full")
     keys = read_published(spark, str(rebuilt), "customer_transactions", "dim_customer").drop("customer_key")
     assert_df_equality(customers.drop("customer_key"), keys, ignore_row_order=True)
+
+
+def _published_mart(spark: SparkSession, out: Path, name: str) -> DataFrame:
+    root = str(out / "json_orders")
+    snapshot = current_snapshot(SparkStorage(spark), root)
+    assert snapshot is not None
+    return read_table_version(spark, root, load_marts().table(name), snapshot.tables[name])
+
+
+def test_the_json_order_marts_published_for_athena_hold_the_hand_computed_rows(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    fixture = _fixture("json_orders")
+    raw = _write_input(tmp_path / "raw", fixture["input"])
+    out = tmp_path / "processed"
+
+    report = _run(spark, "json_orders", raw, out, "r1")
+
+    for name, expected in fixture["kpis"].items():
+        rows = [{k: _plain(v) for k, v in r.asDict().items()} for r in _published_mart(spark, out, name).collect()]
+        assert _sorted(rows) == _sorted(expected), name
+        assert report.tables[name] == len(expected)
+
+
+def test_a_late_json_order_version_moves_the_order_and_the_marts_follow(spark: SparkSession, tmp_path: Path) -> None:
+    def order(order_id: str, day: str, updated: str, quantity: int) -> str:
+        total = f"{quantity * 10}.00"
+        return json.dumps(
+            {
+                "order_id": order_id,
+                "order_date": day,
+                "updated_at": updated,
+                "customer": {"id": "c1", "name": "Ann", "country": "fr"},
+                "payments": [{"method": "Card", "amount": total}],
+                "items": [{"sku": "a1", "name": "Pen", "category": "office", "quantity": quantity, "unit_price": 10}],
+            }
+        )
+
+    raw = _write_input(
+        tmp_path / "raw",
+        {
+            "orders_2025_01.json": [
+                order("O1", "2025-01-10", "2025-01-10T10:00:00", 1),
+                order("O2", "2025-01-11", "2025-01-11T10:00:00", 2),
+            ]
+        },
+    )
+    out = tmp_path / "processed"
+    _run(spark, "json_orders", raw, out, "r1")
+    # O1 is corrected and moved to February; an older version of O2 arrives late and loses.
+    _write_input(
+        raw,
+        {
+            "orders_2025_02.json": [
+                order("O1", "2025-02-01", "2025-02-01T09:00:00", 3),
+                order("O2", "2025-01-11", "2025-01-01T00:00:00", 9),
+            ]
+        },
+    )
+    second = _run(spark, "json_orders", raw, out, "r2")
+
+    assert _outcome(second) == {"rows_read": 2, "accepted": 1, "quarantined": 0, "exact_duplicates": 0, "superseded": 1}
+    assert second.partitions_written["fact_orders"] == [
+        "order_year=2025/order_month=1",
+        "order_year=2025/order_month=2",
+    ]
+    orders = read_published(spark, str(out), "json_orders", "fact_orders")
+    assert sorted((r.order_id, r.date_key, r.units) for r in orders.collect()) == [
+        ("O1", 20250201, 3),
+        ("O2", 20250111, 2),
+    ]
+    revenue = {(r.year, r.month): str(r.revenue) for r in _published_mart(spark, out, "mart_monthly_revenue").collect()}
+    assert revenue == {(2025, 1): "20.00", (2025, 2): "30.00"}
