@@ -343,3 +343,48 @@ def test_a_late_json_order_version_moves_the_order_and_the_marts_follow(spark: S
     ]
     revenue = {(r.year, r.month): str(r.revenue) for r in _published_mart(spark, out, "mart_monthly_revenue").collect()}
     assert revenue == {(2025, 1): "20.00", (2025, 2): "30.00"}
+
+
+def test_a_version_a_late_purchase_merges_away_leaves_the_database_too(
+    spark: SparkSession, tmp_path: Path, pg_conn: Any, executor: PostgresExecutor, schema: str
+) -> None:
+    header = (
+        "customer_id,age,gender,city,category,product_name,purchase_date,purchase_amount,payment_method,"
+        "discount_applied,rating,repeat_customer"
+    )
+    raw = _write_input(
+        tmp_path / "raw",
+        {
+            "customer_transactions_a.csv": [
+                header,
+                "C1,30,Female,Denver,Books,Novel,2025-01-10,20.00,Cash,No,5,No",
+                "C1,30,Female,Denver,Books,Atlas,2025-03-10,30.00,Cash,No,4,Yes",
+            ]
+        },
+    )
+    out = tmp_path / "processed"
+    _run(spark, "customer_transactions", raw, out, "r1")
+    load_run(executor, str(out), "r1", schema=schema, pipeline="customer_transactions")
+    # A February purchase already flagged repeat: the second version now starts in February, and
+    # the version starting in March no longer exists.
+    _write_input(
+        raw, {"customer_transactions_b.csv": [header, "C1,30,Female,Denver,Toys,Kite,2025-02-10,15.00,Cash,No,,Yes"]}
+    )
+    _run(spark, "customer_transactions", raw, out, "r2")
+    load = load_run(executor, str(out), "r2", schema=schema, pipeline="customer_transactions")
+
+    rows = pg_conn.execute(
+        f'SELECT valid_from, valid_to, is_repeat_customer FROM "{schema}".dim_customer '
+        "WHERE customer_id = 'C1' ORDER BY valid_from"
+    ).fetchall()
+    assert [(str(f), str(t), r) for f, t, r in rows] == [
+        ("2025-01-10", "2025-02-09", False),
+        ("2025-02-10", "9999-12-31", True),
+    ]
+    (customers,) = [t for t in load.tables if t.table == "dim_customer"]
+    assert customers.rows_deleted == 3  # two restaged (the first version, the unknown member), one vanished
+    orphans = pg_conn.execute(
+        f'SELECT COUNT(*) FROM "{schema}".fact_orders f LEFT JOIN "{schema}".dim_customer d '
+        "USING (customer_key) WHERE d.customer_key IS NULL"
+    ).fetchone()
+    assert orphans == (0,)

@@ -38,7 +38,7 @@ import calendar
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -56,6 +56,7 @@ from gluestar.redshift.sql import (
     copy_from_manifest,
     copy_from_stdin,
     create_stage,
+    delete_absent,
     delete_by_keys,
     delete_by_ranges,
     drop_stage,
@@ -323,7 +324,7 @@ def _check_fact(spec: TableSpec) -> None:
 class _TablePlan:
     load: TableLoad
     steps: list[Step]
-    counted: dict[str, int]
+    counted: dict[str, tuple[int, ...]]
 
 
 def _table_files(
@@ -459,8 +460,13 @@ def _plan(
         manifest_url=manifest_url,
         iam_role=iam_role,
     )
-    counted = {"staged": 1, "deleted": len(steps) - 3, "inserted": len(steps) - 2}
+    counted = {"staged": (1,), "deleted": (len(steps) - 3,), "inserted": (len(steps) - 2,)}
     return _TablePlan(load, steps, counted)
+
+
+def _total(counts: Sequence[int | None]) -> int | None:
+    """The rows several statements touched, or None when a driver did not say for one of them."""
+    return None if any(c is None for c in counts) else sum(c for c in counts if c is not None)
 
 
 def apply_ddl(
@@ -570,6 +576,7 @@ def load_run(
     report = LoadReport(pipeline, run_id, schema, executor.name, snapshot=snapshot_path(root, snapshot.version))
     if create_tables:
         report.ddl_seconds = apply_ddl(executor, schema=schema, pipeline=pipeline, directory=ddl_dir)
+    plans: dict[str, _TablePlan] = {}
     for spec in specs:
         table_began = time.perf_counter()
         if spec.kind == "fact":
@@ -588,13 +595,36 @@ def load_run(
                     f"{exc} (already loaded and committed: {loaded}; rerunning the load is safe)"
                 ) from exc
             raise
+        plans[spec.name] = plan
         load = plan.load
         load.rows_staged, load.rows_deleted, load.rows_inserted = (
-            counts[plan.counted[k]] if plan.counted[k] < len(counts) else None
+            _total([counts[i] if i < len(counts) else None for i in plan.counted[k]])
             for k in ("staged", "deleted", "inserted")
         )
         load.seconds = round(time.perf_counter() - table_began, 3)
         report.tables.append(load)
         log.info("%s: loaded %d file(s) in %.2f s", spec.name, load.files, load.seconds)
+    _prune_versions(executor, schema, specs, plans)
     report.seconds = round(time.perf_counter() - began, 3)
     return report
+
+
+def _prune_versions(
+    executor: Executor, schema: str, specs: Sequence[TableSpec], plans: Mapping[str, _TablePlan]
+) -> None:
+    """Delete the versions a type-2 dimension no longer has, once the facts no longer point at them.
+
+    A late row can merge two versions of a member: the run's facts then point at the surviving one,
+    and the vanished version can go only after the facts are loaded (dimensions load first, and a
+    foreign key, enforced by PostgreSQL, would refuse it earlier). The dimension's files are staged
+    again and every row whose key they lack is deleted; the count joins the dimension's deletions.
+    """
+    for spec in specs:
+        plan = plans.get(spec.name)
+        if spec.kind != "dimension" or spec.scd is None or plan is None:
+            continue
+        create, copy, drop = plan.steps[0], plan.steps[1], plan.steps[-1]
+        absent = delete_absent(schema, spec.name, stage_name(spec.name), spec.key[0])
+        counts = executor.run(f"pruning {spec.name}", [create, copy, absent, drop])
+        if plan.load.rows_deleted is not None:
+            plan.load.rows_deleted = _total([plan.load.rows_deleted, counts[2] if len(counts) > 2 else None])

@@ -43,6 +43,7 @@ __all__ = [
     "copy_from_manifest",
     "copy_from_stdin",
     "create_stage",
+    "delete_absent",
     "delete_by_keys",
     "delete_by_ranges",
     "drop_stage",
@@ -330,6 +331,26 @@ def delete_by_keys(schema: str, table: str, stage: str, keys: Sequence[str]) -> 
     return Statement(
         "delete the target rows the staged rows replace",
         f"DELETE FROM {qualified(schema, table)} USING {quoted_stage} WHERE {matches}",
+    )
+
+
+def delete_absent(schema: str, table: str, stage: str, key: str) -> Statement:
+    """Delete the target rows whose key no staged row carries (a dimension staged whole).
+
+    A dimension's load stages all its members, so a member the pipeline no longer has (a type-2
+    version a late row merged away) goes too; members of other dimensions never disappear, so this
+    deletes nothing for them.
+
+    Examples
+    --------
+    >>> print(delete_absent("retail", "dim_customer", "stage", "customer_key").sql)
+    DELETE FROM "retail"."dim_customer" WHERE "customer_key" NOT IN (SELECT "customer_key" FROM "stage")
+    """
+    quoted_key = quote_ident(key)
+    return Statement(
+        "delete the target rows the staged dimension no longer has",
+        f"DELETE FROM {qualified(schema, table)} WHERE {quoted_key} NOT IN "
+        f"(SELECT {quoted_key} FROM {quote_ident(stage)})",
     )
 
 
