@@ -44,7 +44,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def _spark_submit(wheel: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _spark_submit(wheel: Path, *args: str, script: str = "finance_star.py") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
     command = [
         str(BIN / "spark-submit"),
@@ -53,7 +53,7 @@ def _spark_submit(wheel: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "--conf", "spark.sql.shuffle.partitions=2",
         "--driver-java-options", f"-Dlog4j2.configurationFile=file:{REPO / 'jobs' / 'log4j2-local.properties'}",
         "--py-files", str(wheel),
-        str(REPO / "jobs" / "finance_star.py"),
+        str(REPO / "jobs" / script),
         *args,
     ]  # fmt: skip
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
@@ -68,6 +68,9 @@ def test_wheel_ships_the_package_contracts_and_typing_marker(wheel: Path) -> Non
         "gluestar/schemas/finance/transactions.json",
         "gluestar/schemas/finance/budget.json",
         "gluestar/schemas/finance/star.json",
+        "gluestar/schemas/json_orders/orders.json",
+        "gluestar/schemas/json_orders/marts.json",
+        "gluestar/ddl/shared/dim_date.sql",
     } <= names
 
 
@@ -124,3 +127,23 @@ def test_finance_job_names_a_missing_argument() -> None:
     )
     assert result.returncode == 1
     assert result.stderr == "gluestar: error: missing job argument(s): --PROCESSED_PATH\n"
+
+
+def test_the_json_orders_job_runs_from_the_wheel_with_its_marts(wheel: Path, tmp_path: Path) -> None:
+    out = tmp_path / "processed"
+    raw = REPO / "data" / "raw" / "json_orders"
+    result = _spark_submit(
+        wheel,
+        *("--JOB_NAME", "json_orders_star", "--RAW_PATH", str(raw), "--PROCESSED_PATH", str(out), "--RUN_ID", "e2e-j"),
+        script="json_orders_star.py",
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "gluestar json_orders run e2e-j: succeeded" in result.stdout
+    report = json.loads((out / "json_orders" / "_runs" / "e2e-j.json").read_text())
+    expected = json.loads((raw / "expected.json").read_text())
+    (orders,) = report["sources"]
+    assert {k: orders[k] for k in ("rows_read", "accepted", "quarantined")} == {
+        k: expected["orders"][k] for k in ("rows_read", "accepted", "quarantined")
+    }
+    assert report["tables"]["fact_order_items"] == expected["star"]["fact_order_items"]
+    assert report["tables"]["mart_monthly_revenue"] == 6
