@@ -30,7 +30,7 @@ from gluestar.dimensions import bin_label, conform_to
 from gluestar.exceptions import ConfigurationError
 from gluestar.facts import lookup_key, year_month_partitions
 from gluestar.pipelines.runner import FILE_SEQ_COLUMN
-from gluestar.pipelines.star import StarInputs, StarPipeline, conformed_dates, type1_dimension
+from gluestar.pipelines.star import StarInputs, StarPipeline, type1_dimension
 from gluestar.scd import Scd2Spec, conform_scd2_dimension, point_in_time_key, scd2_versions
 
 __all__ = ["CUSTOMER_TRANSACTIONS", "build_dimensions", "build_facts", "customer_history", "customer_versions"]
@@ -80,16 +80,10 @@ def customer_versions(table: TableSpec, purchases: DataFrame, existing: DataFram
 
 
 def build_dimensions(inputs: StarInputs) -> dict[str, DataFrame]:
-    """``dim_date``, the type-2 ``dim_customer`` and the type-1 city, product and payment method."""
+    """The type-2 ``dim_customer`` and the type-1 city, product and payment method."""
     star, existing, new = inputs.star, inputs.existing, inputs.new
     latest = [FILE_SEQ_COLUMN, "purchase_date"]
     return {
-        "dim_date": conformed_dates(
-            star.table("dim_date"),
-            [(inputs.rows, "purchase_date")],
-            existing.get("dim_date"),
-            fiscal_year_start_month=inputs.fiscal_year_start_month,
-        ),
         "dim_customer": customer_versions(star.table("dim_customer"), inputs.history, existing.get("dim_customer")),
         "dim_city": type1_dimension(star.table("dim_city"), new.select("city"), existing.get("dim_city")),
         "dim_product": type1_dimension(

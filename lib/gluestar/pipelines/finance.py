@@ -36,7 +36,7 @@ from pyspark.sql import functions as F
 from gluestar.columns import date_key
 from gluestar.constants import ACTUAL_SCENARIO, DEFAULT_BUDGET_SCENARIO, UNKNOWN_LABEL
 from gluestar.contracts import StarSchema, TableColumn, TableSpec
-from gluestar.dimensions import MAX_DATE, MIN_DATE, conform_dimension, conform_to, date_dimension, latest_attributes
+from gluestar.dimensions import conform_dimension, conform_to, latest_attributes
 from gluestar.facts import lookup_key, year_month_partitions
 from gluestar.faults import checkpoint
 from gluestar.pipelines.runner import (
@@ -49,6 +49,7 @@ from gluestar.pipelines.runner import (
     audit_columns,
     partition_keys,
 )
+from gluestar.pipelines.star import conformed_dates
 from gluestar.report import RunReport
 from gluestar.variance import compare_to_budget, is_favorable, variance, variance_pct
 
@@ -107,19 +108,6 @@ def _scenario_dimension(spec: TableSpec, budgets: DataFrame, existing: DataFrame
     return members.transform(conform_dimension(spec, existing=existing))
 
 
-def _date_bounds(transactions: DataFrame, budgets: DataFrame, existing: DataFrame | None) -> DataFrame:
-    bounds = [
-        transactions.agg(F.min("transaction_date").alias(MIN_DATE), F.max("transaction_date").alias(MAX_DATE)),
-        budgets.agg(F.min(_MONTH).alias(MIN_DATE), F.max(_MONTH).alias(MAX_DATE)),
-    ]
-    if existing is not None:
-        bounds.append(existing.agg(F.min("full_date").alias(MIN_DATE), F.max("full_date").alias(MAX_DATE)))
-    frame = bounds[0]
-    for other in bounds[1:]:
-        frame = frame.unionByName(other)
-    return frame
-
-
 def build_dimensions(
     transactions: DataFrame,
     budgets: DataFrame,
@@ -135,9 +123,12 @@ def build_dimensions(
     (or None).
     """
     return {
-        "dim_date": _date_bounds(transactions, budgets, existing.get("dim_date"))
-        .transform(date_dimension(fiscal_year_start_month=fiscal_year_start_month))
-        .transform(conform_to(star.table("dim_date"))),
+        "dim_date": conformed_dates(
+            star.table("dim_date"),
+            [(transactions, "transaction_date"), (budgets, _MONTH)],
+            existing.get("dim_date"),
+            fiscal_year_start_month=fiscal_year_start_month,
+        ),
         "dim_department": _type1_dimension(
             star.table("dim_department"), transactions, budgets, existing.get("dim_department")
         ),

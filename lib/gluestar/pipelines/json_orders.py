@@ -35,7 +35,7 @@ from gluestar.dimensions import conform_to
 from gluestar.facts import lookup_key
 from gluestar.marts import build_marts, load_marts
 from gluestar.pipelines.runner import FILE_SEQ_COLUMN, PipelineRun
-from gluestar.pipelines.star import StarInputs, StarPipeline, conformed_dates, type1_dimension
+from gluestar.pipelines.star import StarInputs, StarPipeline, type1_dimension
 
 __all__ = [
     "JSON_ORDERS",
@@ -93,7 +93,7 @@ def _partitions(order_date: str = "order_date") -> dict[str, Column]:
 
 
 def build_dimensions(inputs: StarInputs) -> dict[str, DataFrame]:
-    """``dim_date``, ``dim_customer`` (name and country of the newest order) and ``dim_product``."""
+    """``dim_customer`` (name and country of the newest order) and ``dim_product``."""
     star, existing, new = inputs.star, inputs.existing, inputs.new
     customers = new.select(
         F.col("customer.id").alias("customer_id"),
@@ -105,12 +105,6 @@ def build_dimensions(inputs: StarInputs) -> dict[str, DataFrame]:
         "sku", F.col("name").alias("product_name"), "category", *_LATEST, "line_number"
     )
     return {
-        "dim_date": conformed_dates(
-            star.table("dim_date"),
-            [(inputs.rows, "order_date")],
-            existing.get("dim_date"),
-            fiscal_year_start_month=inputs.fiscal_year_start_month,
-        ),
         "dim_customer": type1_dimension(
             star.table("dim_customer"), customers, existing.get("dim_customer"), order_by=_LATEST
         ),

@@ -22,22 +22,16 @@ from pyspark.sql import functions as F
 from gluestar.columns import date_key
 from gluestar.dimensions import conform_to
 from gluestar.facts import lookup_key, year_month_partitions
-from gluestar.pipelines.star import StarInputs, StarPipeline, conformed_dates, static_dimension, type1_dimension
+from gluestar.pipelines.star import StarInputs, StarPipeline, static_dimension, type1_dimension
 
 __all__ = ["PRODUCT_INTERACTIONS", "build_dimensions", "build_facts"]
 
 
 def build_dimensions(inputs: StarInputs) -> dict[str, DataFrame]:
-    """``dim_date``, ``dim_user``, ``dim_item`` and the static ``dim_event_type``."""
+    """``dim_user``, ``dim_item`` and the static ``dim_event_type``."""
     star, existing, new = inputs.star, inputs.existing, inputs.new
     event_types = star.table("dim_event_type")
     return {
-        "dim_date": conformed_dates(
-            star.table("dim_date"),
-            [(inputs.rows, "timestamp")],
-            existing.get("dim_date"),
-            fiscal_year_start_month=inputs.fiscal_year_start_month,
-        ),
         "dim_user": type1_dimension(star.table("dim_user"), new.select("user_id"), existing.get("dim_user")),
         "dim_item": type1_dimension(star.table("dim_item"), new.select("item_id"), existing.get("dim_item")),
         "dim_event_type": static_dimension(new.sparkSession, event_types, event_types.members),

@@ -105,9 +105,11 @@ class StarPipeline:
     source : str
         Its source contract.
     month_of : str
-        The cleaned date or timestamp column that places a source row in a month.
+        The cleaned date or timestamp column that places a source row in a month and a day of
+        ``dim_date``.
     dimensions : callable
-        ``StarInputs -> {dimension name: frame}``: every dimension of the star, complete.
+        ``StarInputs -> {dimension name: frame}``: every dimension of the star, complete, but
+        ``dim_date``, which the runner builds from ``month_of`` (:func:`conformed_dates`).
     facts : callable
         ``(StarInputs, staged dimensions) -> {fact name: frame}``: the facts of ``rows``' months.
     related : callable, optional
@@ -276,9 +278,14 @@ def _merge(pipeline: StarPipeline, run: PipelineRun) -> None:
     )
     with run.stage("dimensions"):
         checkpoint("transform")
-        staged = {
-            name: run.write_whole(run.star.table(name), frame) for name, frame in pipeline.dimensions(inputs).items()
-        }
+        dates = conformed_dates(
+            run.star.table("dim_date"),
+            [(rows, pipeline.month_of)],
+            inputs.existing.get("dim_date"),
+            fiscal_year_start_month=inputs.fiscal_year_start_month,
+        )
+        dimensions = {"dim_date": dates, **pipeline.dimensions(inputs)}
+        staged = {name: run.write_whole(run.star.table(name), frame) for name, frame in dimensions.items()}
     with run.stage("facts"):
         for name, frame in pipeline.facts(inputs, staged).items():
             spec = run.star.table(name)

@@ -24,22 +24,16 @@ from gluestar.columns import date_key
 from gluestar.dimensions import conform_to
 from gluestar.facts import lookup_key, year_month_partitions
 from gluestar.pipelines.runner import FILE_SEQ_COLUMN
-from gluestar.pipelines.star import StarInputs, StarPipeline, conformed_dates, type1_dimension
+from gluestar.pipelines.star import StarInputs, StarPipeline, type1_dimension
 
 __all__ = ["STORE_SALES", "build_dimensions", "build_facts"]
 
 
 def build_dimensions(inputs: StarInputs) -> dict[str, DataFrame]:
-    """``dim_date`` and ``dim_product`` (category of the product's latest row)."""
+    """``dim_product`` (category of the product's latest row)."""
     star, existing = inputs.star, inputs.existing
     products = inputs.new.select(F.col("product").alias("product_name"), "category", FILE_SEQ_COLUMN, "date")
     return {
-        "dim_date": conformed_dates(
-            star.table("dim_date"),
-            [(inputs.rows, "date")],
-            existing.get("dim_date"),
-            fiscal_year_start_month=inputs.fiscal_year_start_month,
-        ),
         "dim_product": type1_dimension(
             star.table("dim_product"), products, existing.get("dim_product"), order_by=[FILE_SEQ_COLUMN, "date"]
         ),
