@@ -295,7 +295,7 @@ def test_repeated_keys_in_the_run_fail_the_guard(
         load_run(executor, runs.path, "run-3", schema=schema, tables=["dim_department"], create_tables=False)
 
     assert str(caught.value) == (
-        "loading dim_department: statement 3 of 7 (check the staged rows for repeated keys) failed and the "
+        "loading dim_department: statement 3 of 6 (check the staged rows for repeated keys) failed and the "
         'transaction was rolled back: invalid input syntax for type integer: "staged rows repeat a key" '
         "[SQL: SELECT CAST(CASE WHEN COUNT(*) = 0 THEN '0' ELSE 'staged rows repeat a key' END AS INTEGER) "
         'FROM (SELECT "department_key" FROM "gluestar_stage_dim_department" GROUP BY "department_key" '
