@@ -544,12 +544,6 @@ class PipelineRun:
             if spec.kind == "dimension"
         }
 
-    def cache(self, frame: DataFrame) -> DataFrame:
-        """Persist a frame several steps of the run read; the run unpersists it when it ends."""
-        cached = frame.persist(StorageLevel.MEMORY_AND_DISK)
-        self._cached.append(cached)
-        return cached
-
     def classify(self, name: str, *, against: DataFrame | None = None) -> DataFrame:
         """Classify the new files of source ``name``; count them into the report; write the quarantine.
 
