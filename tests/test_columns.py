@@ -51,6 +51,12 @@ def test_trim_to_null_trims_white_space_no_break_space_and_bom(spark):
             ("\ufeffa", "a"),
             ("\u000b\u000ca\u00a0\ufeff ", "a"),
             (" Budget  Q1 ", "Budget  Q1"),
+            # Padding at one end only, and white space only inside (left as is).
+            ("a\u00a0", "a"),
+            ("\ufeffa b", "a b"),
+            ("a\n", "a"),
+            ("a \tb", "a \tb"),
+            ("é", "é"),
         ],
         "string",
     )

@@ -55,10 +55,13 @@ __all__ = [
 
 #: Characters trimmed from both ends of every string: white space, no-break space and a stray BOM.
 _TRIM_CHARACTERS = TRIM_CHARACTERS
+_TRIM_CLASS = "[" + "".join(f"\\u{ord(c):04x}" for c in sorted(set(TRIM_CHARACTERS))) + "]"
+_PADDED = f"^{_TRIM_CLASS}|{_TRIM_CLASS}$"
 _CURRENCY = "$£€"
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _AMOUNT_PLAIN = rf"^(?:[+-]?[{_CURRENCY}]?|[{_CURRENCY}][+-]){_NUMBER}$"
 _AMOUNT_PARENTHESES = rf"^\([{_CURRENCY}]?{_NUMBER}\)$"
+_AMOUNT = f"{_AMOUNT_PLAIN}|{_AMOUNT_PARENTHESES}"
 _EXCERPT_LENGTH = 40
 
 
@@ -71,7 +74,10 @@ def trim_to_null(col: Column) -> Column:
     >>> [r.s for r in df.select(trim_to_null(F.col("s")).alias("s")).collect()]
     ['a', None]
     """
-    trimmed = F.btrim(col, F.lit(_TRIM_CHARACTERS))
+    # Spark's trim with a character set is slow (it copies a substring per character it tests), and
+    # almost no value needs it: only a value whose first or last character is white space is trimmed.
+    padded = col.rlike(_PADDED)
+    trimmed = F.when(padded, F.btrim(col, F.lit(_TRIM_CHARACTERS))).otherwise(col)
     return F.when(trimmed != F.lit(""), trimmed)
 
 
@@ -104,7 +110,7 @@ def is_amount(col: Column) -> Column:
     >>> [r.ok for r in df.select(is_amount(F.col("s")).alias("ok")).collect()]
     [True, False]
     """
-    return col.rlike(_AMOUNT_PLAIN) | col.rlike(_AMOUNT_PARENTHESES)
+    return col.rlike(_AMOUNT)
 
 
 def parse_amount(col: Column, precision: int = 18, scale: int = 2) -> Column:
@@ -121,7 +127,7 @@ def parse_amount(col: Column, precision: int = 18, scale: int = 2) -> Column:
     [Decimal('1234.51'), Decimal('-12.00'), None]
     """
     _check_decimal(precision, scale)
-    is_parenthesised = col.rlike(_AMOUNT_PARENTHESES)
+    is_parenthesised = col.startswith("(")  # a well-formed amount starting so is in parentheses
     magnitude = _magnitude(col, precision, scale)
     signed = F.when(is_parenthesised | col.contains("-"), -magnitude).otherwise(magnitude)
     fits = magnitude < _limit(precision, scale)  # null when not well-formed
@@ -153,10 +159,12 @@ def _magnitude(col: Column, precision: int, scale: int) -> Column:
     to ``decimal(38,18)`` first would round twice to ``1.01``); with the length check every cast is
     valid, so nothing here fails under ANSI mode.
     """
-    digits = F.regexp_replace(col, r"[^0-9.]", "")
+    # Of a well-formed amount, only the digits and the point are left once its sign, currency symbol,
+    # thousands separators and parentheses are (plain character translation, no regex).
+    digits = F.translate(col, f"+-(),{_CURRENCY}", "")
     integer = F.regexp_extract(digits, r"^0*(\d+)", 1)
-    decimals = F.regexp_extract(digits, rf"\.(\d{{1,{scale + 1}}})", 1)
-    number = F.concat(F.lit("0"), integer, F.lit("."), decimals, F.lit("0"))
+    decimals = F.when(digits.contains("."), F.substring(F.substring_index(digits, ".", -1), 1, scale + 1))
+    number = F.concat(F.lit("0"), integer, F.lit("."), F.coalesce(decimals, F.lit("")), F.lit("0"))
     countable = is_amount(col) & (F.length(integer) <= F.lit(precision - scale))
     return F.when(countable, F.round(number.cast(f"decimal({min(precision + 2, 38)},{scale + 1})"), scale))
 
@@ -258,7 +266,7 @@ def parse_epoch_seconds(col: Column) -> Column:
 @dataclass(frozen=True)
 class _Pattern:
     regex: str
-    groups: dict[str, int]
+    fields: dict[str, tuple[int, int]]  # field -> (1-based position, length) in a matching string
 
 
 _TOKENS = {"yyyy": r"(\d{4})", "MM": r"(\d{2})", "dd": r"(\d{2})", "HH": r"(\d{2})", "mm": r"(\d{2})", "ss": r"(\d{2})"}
@@ -266,14 +274,20 @@ _TOKEN_FIELD = {"yyyy": "year", "MM": "month", "dd": "day", "HH": "hour", "mm": 
 
 
 def _compile_pattern(pattern: str) -> _Pattern:
-    """Translate a datetime pattern (``yyyy-MM-dd'T'HH:mm:ss``) into an anchored regex."""
-    regex, groups, index, position = "", {}, 0, 0
+    """Translate a datetime pattern (``yyyy-MM-dd'T'HH:mm:ss``) into an anchored regex.
+
+    Every field has a fixed width (``\\d`` is ASCII digits only), so in a string the regex matches
+    each field sits at a fixed position: it is read with a substring, not a second regex.
+    """
+    regex, fields, position, offset = "", {}, 0, 1
     while position < len(pattern):
         if pattern[position] == "'":
             end = pattern.find("'", position + 1)
             if end < 0:
                 raise ConfigurationError(f"unterminated quote in datetime format {pattern!r}")
-            regex += re.escape(pattern[position + 1 : end])
+            literal = pattern[position + 1 : end]
+            regex += re.escape(literal)
+            offset += len(literal)
             position = end + 1
             continue
         token = next((t for t in _TOKENS if pattern.startswith(t, position)), None)
@@ -285,36 +299,38 @@ def _compile_pattern(pattern: str) -> _Pattern:
                     f"supported fields: {', '.join(_TOKENS)}"
                 )
             regex += re.escape(char)
+            offset += 1
             position += 1
             continue
         field = _TOKEN_FIELD[token]
-        if field in groups:
+        if field in fields:
             raise ConfigurationError(f"field {token!r} appears twice in datetime format {pattern!r}")
-        index += 1
-        groups[field] = index
+        fields[field] = (offset, len(token))
         regex += _TOKENS[token]
+        offset += len(token)
         position += len(token)
-    if "year" not in groups or "month" not in groups:
+    if "year" not in fields or "month" not in fields:
         raise ConfigurationError(f"datetime format {pattern!r} needs at least yyyy and MM")
-    return _Pattern(f"^{regex}$", groups)
+    return _Pattern(f"^{regex}$", fields)
 
 
 def _parse_one(col: Column, pattern: str, with_time: bool) -> Column:
     compiled = _compile_pattern(pattern)
+    matches = col.rlike(compiled.regex)
 
     def part(field: str, default: int) -> Column:
-        group = compiled.groups.get(field)
-        if group is None:
+        place = compiled.fields.get(field)
+        if place is None:
             return F.lit(default)
-        # The leading "0" keeps the cast valid when the pattern does not match (ANSI mode).
-        return F.concat(F.lit("0"), F.regexp_extract(col, compiled.regex, group)).cast("int")
+        # Only a matching string is cut: its field is digits, so the cast is valid (ANSI mode too).
+        return F.when(matches, F.substring(col, *place).cast("int"))
 
     year, month, day = part("year", 1), part("month", 1), part("day", 1)
     hour, minute, second = part("hour", 0), part("minute", 0), part("second", 0)
     month_ok = month.between(1, 12) & (year >= 1)
     first_of_month = F.when(month_ok, F.make_date(year, month, F.lit(1)))
     day_ok = (day >= 1) & (day <= F.dayofmonth(F.last_day(first_of_month)))
-    valid = col.rlike(compiled.regex) & month_ok & day_ok
+    valid = matches & month_ok & day_ok
     date = F.date_add(first_of_month, day - 1)
     if not with_time:
         return F.when(valid, date)

@@ -64,6 +64,11 @@ SESSION_SETTINGS: Mapping[str, str] = {
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
     "spark.sql.parquet.compression.codec": "snappy",
+    # Validation generates one large method per stage; above 8,000 bytes of bytecode the JVM never
+    # compiles a method (it is interpreted), so Spark's default limit of 65,535 leaves it slow. At
+    # 8,000 Spark falls back to expression-level code split into small methods: validating a million
+    # transactions took 35% less time (see the README's Performance section).
+    "spark.sql.codegen.hugeMethodLimit": "8000",
 }
 
 
