@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import re
@@ -280,13 +281,40 @@ def _expected_rows(directory: Path) -> int | None:
         return None
 
 
+#: Cores of the benchmark's ``local[2]`` master.
+CORES = 2
+#: Most transaction rows per generated file.
+ROWS_PER_FILE = 1_000_000
+
+
+def extract_files(rows: int, cores: int = CORES) -> int:
+    """Files to split an extract of ``rows`` rows into: a multiple of ``cores``, at most 1M rows each.
+
+    The finance contract reads CSV with ``multiLine`` (a quoted value may hold a line break), and
+    such a file cannot be split: each file is one task. With files a multiple of the cores every
+    wave of tasks keeps every core busy (five files on two cores run in three waves, the last
+    one half idle).
+
+    Examples
+    --------
+    >>> extract_files(1_000_000), extract_files(10_000_000), extract_files(2_500_000)
+    (2, 10, 4)
+    """
+    return cores * max(1, math.ceil(rows / (cores * ROWS_PER_FILE)))
+
+
+def _extract_file_count(directory: Path) -> int:
+    return len(list(directory.glob("transactions_part_*.csv")))
+
+
 def ensure_extract(rows: int, directory: Path) -> dict[str, Any]:
     """Generate the extract of ``rows`` rows into ``directory`` unless a matching one is there."""
-    if _expected_rows(directory) == rows:
+    files = extract_files(rows)
+    if _expected_rows(directory) == rows and _extract_file_count(directory) == files:
         return {"path": str(directory), "generated": False, "seconds": None}
     if directory.exists():
         shutil.rmtree(directory)
-    command = [sys.executable, str(GENERATOR), "--rows", str(rows), "--out", str(directory)]
+    command = [sys.executable, str(GENERATOR), "--rows", str(rows), "--out", str(directory), "--files", str(files)]
     print(f"generating {rows:,} rows: {shlex.join(command)}", flush=True)
     began = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)

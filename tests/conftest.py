@@ -50,6 +50,23 @@ def spark() -> Iterator[SparkSession]:
     session.stop()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _release_spark_memory() -> Iterator[None]:
+    """After each test module, drop the frames its tests cached and let Spark clean its broadcasts.
+
+    The suite shares one ``local[1]`` session with the default 1 GiB driver (about 430 MiB of
+    Spark memory). Frames tests cache and the broadcast blocks of earlier pipeline runs stay in the
+    storage region until the JVM collects them (up to 100 MiB after a module, measured), and
+    storage inside its protected half is never evicted for execution: a fresh-clone run once failed
+    with ``UNABLE_TO_ACQUIRE_MEMORY`` in a late finance run. A job has a JVM of its own.
+    """
+    yield
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session.catalog.clearCache()
+        session.sparkContext._jvm.System.gc()  # Spark's cleaner removes blocks of collected broadcasts
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The repository's root folder."""

@@ -17,6 +17,7 @@ from gluestar.glue import (
     parse_int,
     resolve_options,
     run_job,
+    shuffle_partitions,
 )
 
 # resolve_options ---------------------------------------------------------------------------------
@@ -124,6 +125,17 @@ def test_configure_session_applies_every_setting(spark):
     spark.conf.set("spark.sql.csv.parser.columnPruning.enabled", "true")
     assert configure_session(spark) is spark
     assert {key: spark.conf.get(key) for key in SESSION_SETTINGS} == dict(SESSION_SETTINGS)
+
+
+def test_configure_session_keeps_shuffle_partitions_set_at_launch(spark):
+    # The test session sets spark.sql.shuffle.partitions=2 when it starts: a launch setting wins.
+    configure_session(spark)
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
+
+
+@pytest.mark.parametrize(("cores", "expected"), [(1, 16), (2, 32), (40, 640), (0, 16)])
+def test_shuffle_partitions_are_sixteen_per_core(cores, expected):
+    assert shuffle_partitions(cores) == expected
 
 
 def test_session_settings_keep_dates_in_utc_and_overwrites_dynamic():

@@ -181,3 +181,8 @@ def test_load_report_lines_give_rows_per_second() -> None:
 def test_rows_accept_lists_and_repeats() -> None:
     assert bench.parse_rows(["1000000,10000000", "3000000"]) == [1_000_000, 3_000_000, 10_000_000]
     assert bench.parse_rows(None) == [1_000_000, 10_000_000]
+
+
+def test_extracts_are_split_into_a_multiple_of_the_cores_of_at_most_a_million_rows() -> None:
+    assert [bench.extract_files(rows) for rows in (1, 1_000_000, 2_000_001, 10_000_000)] == [2, 2, 4, 10]
+    assert bench.extract_files(10_000_000, cores=4) == 12
