@@ -414,7 +414,9 @@ def validate_source(contract: SourceContract) -> Callable[[DataFrame], DataFrame
         for rule in contract.row_rules:
             reasons.append(row_rule(rule, reduce(lambda acc, c: acc & valid[c], rule.columns, F.lit(True))))
         reason = join_reasons([message for _, message in reasons])
-        rules = F.array_remove(F.array(*[F.when(m.isNotNull(), F.lit(label)).otherwise(F.lit("")) for label, m in reasons]), "")
+        rules = F.array_remove(
+            F.array(*[F.when(m.isNotNull(), F.lit(label)).otherwise(F.lit("")) for label, m in reasons]), ""
+        )
         return values.select(
             RAW_COLUMN,
             SOURCE_FILE_COLUMN,

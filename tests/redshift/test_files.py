@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -13,7 +14,16 @@ import pytest
 
 from gluestar.contracts import TableColumn
 from gluestar.exceptions import ConfigurationError
-from gluestar.redshift.files import ArrowStorage, DataFile, arrow_schema, copy_manifest, parquet_rows
+from gluestar.redshift.executors import PostgresExecutor
+from gluestar.redshift.files import (
+    ArrowStorage,
+    DataFile,
+    arrow_schema,
+    copy_manifest,
+    parquet_csv_chunks,
+    parquet_rows,
+)
+from gluestar.redshift.sql import Statement, copy_csv_from_stdin
 
 
 def test_listing_skips_hidden_files_markers_and_checksums(tmp_path: Path) -> None:
@@ -130,3 +140,45 @@ def test_the_arrow_schema_follows_the_definitions() -> None:
         "bool",
         "string",
     ]
+
+
+def test_csv_chunks_load_into_postgres_exactly_as_the_rows(tmp_path: Path, pg_conn: Any, schema: str) -> None:
+    tricky = ['a "quoted", value', "line\nbreak", "", "tab\there", "\\.", "naïve €", None]
+    table = pa.table(
+        {
+            "k": pa.array(range(len(tricky)), pa.int32()),
+            "n": pa.array([10**12, None, -1, 0, 1, 2, 3], pa.int64()),
+            "amount": pa.array(
+                [Decimal("1.50"), None, Decimal("-0.01"), Decimal("0"), None, None, None], pa.decimal128(18, 2)
+            ),
+            "day": pa.array([dt.date(2025, 1, 31), None, dt.date(1, 1, 1), None, None, None, None], pa.date32()),
+            "at": pa.array(
+                [dt.datetime(2025, 1, 31, 23, 59, 59, 999999), None, dt.datetime(2025, 1, 1), None, None, None, None],
+                pa.timestamp("us"),
+            ),
+            "flag": [True, None, False, None, None, None, None],
+            "name": tricky,
+        }
+    )
+    pq.write_table(table, tmp_path / "part-0.parquet")
+    files = [str(tmp_path / "part-0.parquet")]
+    pg_conn.execute(f'CREATE SCHEMA "{schema}"')
+    pg_conn.execute(
+        f'CREATE TABLE "{schema}".t '
+        "(k int, n bigint, amount numeric(18,2), day date, at timestamp, flag boolean, name text)"
+    )
+
+    counts = PostgresExecutor(pg_conn).run(
+        "unit",
+        [
+            Statement("path", f'SET LOCAL search_path TO "{schema}"'),
+            copy_csv_from_stdin(
+                "t", [c.name for c in COLUMNS], lambda: parquet_csv_chunks(ArrowStorage(), files, COLUMNS)
+            ),
+        ],
+    )
+
+    assert counts[1] == len(tricky)
+    loaded = pg_conn.execute(f'SELECT * FROM "{schema}".t ORDER BY k').fetchall()
+    assert loaded == list(parquet_rows(ArrowStorage(), files, COLUMNS))
+    assert [row[-1] for row in loaded] == tricky

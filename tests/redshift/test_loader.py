@@ -639,7 +639,7 @@ def test_a_published_file_that_is_gone_fails_the_copy_and_rolls_back(
     assert str(caught.value) == (
         "loading fact_gl_transaction: statement 2 of 7 (copy the run's files into the staging table) failed and "
         f"the transaction was rolled back: [Errno 2] Failed to open local file '{gone}'. Detail: [errno 2] No such "
-        f'file or directory [SQL: COPY "gluestar_stage_fact_gl_transaction" ({GL_COLUMNS}) FROM STDIN]'
+        f'file or directory [SQL: COPY "gluestar_stage_fact_gl_transaction" ({GL_COLUMNS}) FROM STDIN (FORMAT csv)]'
     )
     assert snapshot(pg_conn, schema) == before
 

@@ -43,6 +43,7 @@ from gluestar.redshift.files import (
     SparkStorage,
     Storage,
     copy_manifest,
+    parquet_csv_chunks,
     parquet_rows,
     storage_for,
 )
@@ -57,7 +58,7 @@ from gluestar.redshift.loader import (
     read_run_report,
 )
 from gluestar.redshift.secrets import connect_redshift, redshift_credentials
-from gluestar.redshift.sql import CopyRows, Statement, quote_ident
+from gluestar.redshift.sql import CopyCsv, CopyRows, Statement, quote_ident
 
 _LOCAL = ("LocalPostgres", "postgres_binaries", "start_local_postgres", "stop_local_postgres", "local_postgres_status")
 
@@ -92,6 +93,7 @@ __all__ = [
     "load_columns",
     "Statement",
     "CopyRows",
+    "CopyCsv",
     "quote_ident",
     "Storage",
     "DataFile",
@@ -100,6 +102,7 @@ __all__ = [
     "storage_for",
     "copy_manifest",
     "parquet_rows",
+    "parquet_csv_chunks",
     *_LOCAL,
 ]
 

@@ -44,11 +44,14 @@ __all__ = [
     "arrow_schema",
     "copy_manifest",
     "parquet_rows",
+    "parquet_csv_chunks",
     "storage_for",
 ]
 
 #: Rows converted to Python per Arrow batch when streaming to PostgreSQL.
 _BATCH_ROWS = 10_000
+#: Rows per CSV chunk streamed to PostgreSQL (a few MB of text).
+_CSV_BATCH_ROWS = 50_000
 _DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
 
 
@@ -320,3 +323,44 @@ def parquet_rows(storage: Storage, files: Sequence[str], columns: Sequence[Table
         for batch in parquet.iter_batches(batch_size=_BATCH_ROWS, columns=names):
             table = pa.Table.from_batches([batch]).select(names).cast(schema)
             yield from zip(*(column.to_pylist() for column in table.columns), strict=True)
+
+
+def parquet_csv_chunks(
+    storage: Storage, files: Sequence[str], columns: Sequence[TableColumn]
+) -> Iterator[tuple[bytes, int]]:
+    """Parquet ``files`` as CSV chunks for ``COPY ... FROM STDIN (FORMAT csv)``, with their row counts.
+
+    Arrow casts each batch to the columns' types and writes it as CSV (no header, ``columns``
+    order): no Python object per value, which makes it the fast way to load large facts into
+    PostgreSQL. Every value is quoted and a null is an empty unquoted field, so PostgreSQL reads an
+    empty string as an empty string and a null as NULL; a quote inside a value is doubled.
+    Timestamps are written as UTC wall-clock times with microseconds, as :func:`parquet_rows` gives.
+
+    Raises
+    ------
+    pyarrow.ArrowInvalid
+        If a file lacks a column or a value does not fit its type (the caller rolls back).
+
+    Examples
+    --------
+    >>> import pyarrow as pa, pyarrow.parquet as pq, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "p.parquet")
+    >>> pq.write_table(pa.table({"k": pa.array([1, 2], pa.int32()), "v": ["a", None]}), path)
+    >>> list(parquet_csv_chunks(ArrowStorage(), [path], [TableColumn("k", "int"), TableColumn("v", "string")]))
+    [(b'"1","a"\\n"2",\\n', 2)]
+    """
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    schema = arrow_schema(columns)
+    names = [c.name for c in columns]
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
+    for path in files:
+        parquet = storage.open_parquet(path)
+        for batch in parquet.iter_batches(batch_size=_CSV_BATCH_ROWS, columns=names):
+            table = pa.Table.from_batches([batch]).select(names).cast(schema)
+            buffer = io.BytesIO()
+            pa_csv.write_csv(table, buffer, options)
+            yield buffer.getvalue(), table.num_rows

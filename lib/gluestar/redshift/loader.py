@@ -48,13 +48,13 @@ from gluestar.exceptions import ConfigurationError, PublishError, RedshiftLoadEr
 from gluestar.faults import checkpoint
 from gluestar.redshift.ddl import ddl_statements, load_columns
 from gluestar.redshift.executors import Executor
-from gluestar.redshift.files import ArrowStorage, DataFile, Storage, copy_manifest, parquet_rows
+from gluestar.redshift.files import ArrowStorage, DataFile, Storage, copy_manifest, parquet_csv_chunks
 from gluestar.redshift.sql import (
     Step,
     check_unique_keys,
     check_within_ranges,
+    copy_csv_from_stdin,
     copy_from_manifest,
-    copy_from_stdin,
     create_stage,
     delete_absent,
     delete_by_keys,
@@ -398,7 +398,7 @@ def table_steps(
     elif dialect == "postgres":
         reader = storage or ArrowStorage()
         paths = [f.path for f in files]
-        steps.append(copy_from_stdin(stage, names, lambda: parquet_rows(reader, paths, columns)))
+        steps.append(copy_csv_from_stdin(stage, names, lambda: parquet_csv_chunks(reader, paths, columns)))
     else:
         raise ConfigurationError(f"dialect must be one of 'redshift', 'postgres'; got {dialect!r}")
     steps.append(check_unique_keys(stage, spec.key))

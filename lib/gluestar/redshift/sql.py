@@ -36,12 +36,15 @@ from gluestar.exceptions import ConfigurationError
 __all__ = [
     "MAX_IDENTIFIER_LENGTH",
     "CopyRows",
+    "CopyCsv",
+    "ClientCopy",
     "Statement",
     "Step",
     "check_unique_keys",
     "check_within_ranges",
     "copy_from_manifest",
     "copy_from_stdin",
+    "copy_csv_from_stdin",
     "create_stage",
     "delete_absent",
     "delete_by_keys",
@@ -110,8 +113,34 @@ class CopyRows:
     rows: Callable[[], Iterable[Sequence[Any]]] = field(compare=False)
 
 
+@dataclass(frozen=True)
+class CopyCsv:
+    """A ``COPY ... FROM STDIN (FORMAT csv)`` the client streams in CSV chunks (the PostgreSQL stand-in).
+
+    Rows go as CSV text written by Arrow (see :func:`gluestar.redshift.files.parquet_csv_chunks`)
+    rather than one Python tuple at a time: the fast path for loading large facts.
+
+    Attributes
+    ----------
+    label : str
+        What the statement does.
+    sql : str
+        The ``COPY "stage" (...) FROM STDIN (FORMAT csv)`` statement.
+    chunks : callable
+        Returns an iterable of ``(csv_bytes, rows)`` pairs in the column order of ``sql``; called
+        once, inside the transaction, so a failure while reading rolls the table back.
+    """
+
+    label: str
+    sql: str
+    chunks: Callable[[], Iterable[tuple[bytes, int]]] = field(compare=False)
+
+
+#: A step that streams rows from the client (``COPY ... FROM STDIN``).
+ClientCopy = CopyRows | CopyCsv
+
 #: One step of a table's transaction.
-Step = Statement | CopyRows
+Step = Statement | CopyRows | CopyCsv
 
 
 def quote_ident(name: str) -> str:
@@ -257,6 +286,26 @@ def copy_from_stdin(stage: str, columns: Sequence[str], rows: Callable[[], Itera
     column_list = ", ".join(quote_ident(c) for c in columns)
     return CopyRows(
         "copy the run's files into the staging table", f"COPY {quote_ident(stage)} ({column_list}) FROM STDIN", rows
+    )
+
+
+def copy_csv_from_stdin(
+    stage: str, columns: Sequence[str], chunks: Callable[[], Iterable[tuple[bytes, int]]]
+) -> CopyCsv:
+    """PostgreSQL ``COPY stage (columns) FROM STDIN (FORMAT csv)``, CSV chunks streamed by the client.
+
+    In CSV format an unquoted empty field is NULL and a quoted one (``""``) an empty string.
+
+    Examples
+    --------
+    >>> copy_csv_from_stdin("s", ["a", "b"], lambda: []).sql
+    'COPY "s" ("a", "b") FROM STDIN (FORMAT csv)'
+    """
+    column_list = ", ".join(quote_ident(c) for c in columns)
+    return CopyCsv(
+        "copy the run's files into the staging table",
+        f"COPY {quote_ident(stage)} ({column_list}) FROM STDIN (FORMAT csv)",
+        chunks,
     )
 
 
