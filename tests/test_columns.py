@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 
 from gluestar.columns import (
     amount_in_range,
+    any_padded,
     date_key,
     excerpt,
     is_amount,
@@ -61,6 +62,30 @@ def test_trim_to_null_trims_white_space_no_break_space_and_bom(spark):
         "string",
     )
     assert_column_equality(cases.withColumn("actual", trim_to_null(F.col("s"))), "actual", "expected")
+
+
+def test_any_padded_finds_white_space_at_either_end_of_any_value_of_the_row(spark):
+    rows = spark.createDataFrame(
+        [
+            ("a", "b", "c", False),
+            (" a", "b", "c", True),
+            ("a", "b\u00a0", "c", True),
+            ("a", None, "\ufeffc", True),
+            ("a b", "b\tc", None, False),
+            (None, None, None, False),
+            ("a", "", "c", False),
+        ],
+        "x string, y string, z string, expected boolean",
+    )
+    actual = rows.withColumn("actual", any_padded([F.col("x"), F.col("y"), F.col("z")]))
+    assert_column_equality(actual, "actual", "expected")
+
+
+def test_trim_to_null_trims_only_when_told_the_row_is_padded(spark):
+    rows = spark.createDataFrame(
+        [(" a ", True, "a"), (" a ", False, " a "), ("", False, None)], "s string, p boolean, expected string"
+    )
+    assert_column_equality(rows.withColumn("actual", trim_to_null(F.col("s"), F.col("p"))), "actual", "expected")
 
 
 def test_trim_to_null_turns_empty_and_blank_into_null(spark):

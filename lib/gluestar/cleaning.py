@@ -28,6 +28,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from gluestar.columns import (
+    any_padded,
     excerpt,
     is_amount,
     is_integer,
@@ -74,6 +75,8 @@ __all__ = [
     "length_rule",
     "MALFORMED_ROW_REASON",
 ]
+
+_PADDED_ROW = "__gluestar_padded"
 
 #: Reason given to a CSV line that does not split into the header's number of fields.
 MALFORMED_ROW_REASON = "malformed CSV row: wrong number of fields"
@@ -139,7 +142,7 @@ def _range_reason(name: str, value: Column, text: Column, spec: ColumnSpec) -> C
     return None
 
 
-def clean_text(spec: ColumnSpec, raw: Column) -> Column:
+def clean_text(spec: ColumnSpec, raw: Column, padded: Column | None = None) -> Column:
     """Trim, null-if-empty, normalise case and apply the default of one raw string column.
 
     Examples
@@ -149,7 +152,7 @@ def clean_text(spec: ColumnSpec, raw: Column) -> Column:
     >>> df.select(clean_text(ColumnSpec("scenario", case="title"), F.col("scenario")).alias("s")).first().s
     'Budget Q1'
     """
-    text = trim_to_null(raw)
+    text = trim_to_null(raw, padded)
     if spec.case is not None:
         text = normalise_case(text, spec.case)
     if spec.default is not None:
@@ -393,11 +396,12 @@ def validate_source(contract: SourceContract) -> Callable[[DataFrame], DataFrame
         # not collapse projections that would duplicate a costly expression. The typed values take
         # the columns' own names (the raw values are inside _raw by then), so row rules' SQL
         # predicates read the cleaned, typed columns.
-        texts = df.select(
+        padded = F.col(_PADDED_ROW)
+        texts = df.withColumn(_PADDED_ROW, any_padded([F.col(c) for c in contract.column_names])).select(
             F.struct(*[F.col(c) for c in contract.column_names]).alias(RAW_COLUMN),
             source_file.alias(SOURCE_FILE_COLUMN),
             corrupt.alias(CORRUPT_RECORD_COLUMN),
-            *[clean_text(spec, F.col(spec.name)).alias(text_of[spec.name]) for spec in contract.columns],
+            *[clean_text(spec, F.col(spec.name), padded).alias(text_of[spec.name]) for spec in contract.columns],
         )
         values = texts.withColumns(
             {spec.name: typed_value(spec, F.col(text_of[spec.name])) for spec in contract.columns}

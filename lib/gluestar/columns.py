@@ -51,12 +51,15 @@ __all__ = [
     "parse_month",
     "parse_timestamp",
     "trim_to_null",
+    "any_padded",
 ]
 
 #: Characters trimmed from both ends of every string: white space, no-break space and a stray BOM.
 _TRIM_CHARACTERS = TRIM_CHARACTERS
 _TRIM_CLASS = "[" + "".join(f"\\u{ord(c):04x}" for c in sorted(set(TRIM_CHARACTERS))) + "]"
 _PADDED = f"^{_TRIM_CLASS}|{_TRIM_CLASS}$"
+_SEPARATOR = "\u0001"
+_ANY_PADDED = f"(?:^|{_SEPARATOR}){_TRIM_CLASS}|{_TRIM_CLASS}(?:{_SEPARATOR}|$)"
 _CURRENCY = "$£€"
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _AMOUNT_PLAIN = rf"^(?:[+-]?[{_CURRENCY}]?|[{_CURRENCY}][+-]){_NUMBER}$"
@@ -65,7 +68,23 @@ _AMOUNT = f"{_AMOUNT_PLAIN}|{_AMOUNT_PARENTHESES}"
 _EXCERPT_LENGTH = 40
 
 
-def trim_to_null(col: Column) -> Column:
+def any_padded(cols: Sequence[Column]) -> Column:
+    """True when any of ``cols`` starts or ends with white space :func:`trim_to_null` removes.
+
+    One regex over the values joined by U+0001, instead of one per column: almost no row is padded,
+    so validation checks the row once and trims its values only when it is (a value holding U+0001
+    can only make a row look padded: it is then trimmed, which is always right).
+
+    Examples
+    --------
+    >>> df = spark.createDataFrame([("a", "b "), ("a", None)], "x string, y string")
+    >>> [r.p for r in df.select(any_padded([F.col("x"), F.col("y")]).alias("p")).collect()]
+    [True, False]
+    """
+    return F.concat_ws(_SEPARATOR, *cols).rlike(_ANY_PADDED)
+
+
+def trim_to_null(col: Column, padded: Column | None = None) -> Column:
     """Trim white space (including no-break space and BOM) from both ends; empty becomes null.
 
     Examples
@@ -75,8 +94,10 @@ def trim_to_null(col: Column) -> Column:
     ['a', None]
     """
     # Spark's trim with a character set is slow (it copies a substring per character it tests), and
-    # almost no value needs it: only a value whose first or last character is white space is trimmed.
-    padded = col.rlike(_PADDED)
+    # almost no value needs it: only a value whose first or last character is white space is trimmed
+    # (``padded``, when given, says whether the value's row has one: see any_padded).
+    if padded is None:
+        padded = col.rlike(_PADDED)
     trimmed = F.when(padded, F.btrim(col, F.lit(_TRIM_CHARACTERS))).otherwise(col)
     return F.when(trimmed != F.lit(""), trimmed)
 
