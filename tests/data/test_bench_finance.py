@@ -140,6 +140,17 @@ def test_targets_fail_on_each_missed_figure() -> None:
     }
 
 
+def test_targets_leave_the_load_out_of_the_wall_time() -> None:
+    ten = {**_run(250.0, quality=10.0), "load_seconds": 90.0, "wall_without_load_seconds": 160.0}
+    ten["load"] = {"fact_gl_transaction": {"rows": 9_000_000, "seconds": 60.0, "rows_per_second": 150_000}}
+
+    targets = bench.evaluate_targets({1_000_000: {"first": _run(40.0)}, 10_000_000: {"first": ten}})
+
+    assert targets["wall_10m_under_180s"] == {"status": "PASS", "value": 160.0}
+    assert targets["growth_at_most_linear"]["value"] == {"ratio": 4.0, "rows_ratio": 10.0}
+    assert targets["load_at_least_150k_rows_s"]["status"] == "PASS"
+
+
 def test_targets_without_a_10m_run_are_not_applicable() -> None:
     targets = bench.evaluate_targets({1_000_000: {"first": _run(30.0)}})
 

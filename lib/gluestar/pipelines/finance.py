@@ -417,7 +417,9 @@ def _merge(run: PipelineRun) -> None:
     )
     with run.stage("dimensions"):
         checkpoint("transform")
-        members = run.cache(transaction_members(transactions, star))
+        # At most departments x accounts rows: one partition, so each of the many small scans the
+        # dimensions make of it is one task, not one per shuffle partition.
+        members = run.cache(transaction_members(transactions, star).coalesce(1))
         dimensions = build_dimensions(
             members,
             budgets_for_dimensions,
