@@ -160,8 +160,8 @@ def build_dimensions(
 ) -> dict[str, DataFrame]:
     """Build the four finance dimensions from accepted rows and the published dimensions.
 
-    ``members`` is :func:`transaction_members` of the accepted, cleaned transactions (persist it:
-    every dimension reads it); ``budgets`` accepted budgets with ``month_date`` and
+    ``members`` is :func:`transaction_members` of the accepted, cleaned transactions (every
+    dimension reads it); ``budgets`` accepted budgets with ``month_date`` and
     ``scenario_name``; ``existing`` maps a dimension name to its published frame (or None).
     """
     return {
@@ -417,9 +417,10 @@ def _merge(run: PipelineRun) -> None:
     )
     with run.stage("dimensions"):
         checkpoint("transform")
-        # At most departments x accounts rows: one partition, so each of the many small scans the
-        # dimensions make of it is one task, not one per shuffle partition.
-        members = run.cache(transaction_members(transactions, star).coalesce(1))
+        # Not persisted: with it persisted (and computed at once), two long reliability tests ran
+        # out of execution memory in the shared test session on fresh-clone CI (twice), which is
+        # not understood yet. Each dimension aggregates the persisted transactions again instead.
+        members = transaction_members(transactions, star)
         dimensions = build_dimensions(
             members,
             budgets_for_dimensions,
