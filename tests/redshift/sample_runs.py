@@ -32,7 +32,7 @@ from gluestar.contracts import load_star_schema
 from gluestar.pipelines.finance import ACCEPTED_BUDGET
 from gluestar.redshift.ddl import load_columns
 from gluestar.redshift.files import ArrowStorage, DataFile, arrow_schema
-from gluestar.redshift.sql import CopyRows, Statement
+from gluestar.redshift.sql import CopyCsv, Statement
 from gluestar.report import RunReport
 from gluestar.snapshots import (
     LedgerEntry,
@@ -361,7 +361,7 @@ class PlanRecorder:
     dialect = "redshift"
 
     def __init__(self) -> None:
-        self.runs: list[tuple[str, list[Statement | CopyRows]]] = []
+        self.runs: list[tuple[str, list[Statement | CopyCsv]]] = []
 
     def run(self, unit: str, steps: Sequence[Any]) -> list[int | None]:
         self.runs.append((unit, list(steps)))

@@ -27,7 +27,7 @@ from gluestar.exceptions import ConfigurationError, RedshiftLoadError
 from gluestar.redshift import DataApiExecutor, DbApiExecutor, PostgresExecutor, Statement, load_run
 from gluestar.redshift.executors import error_text
 from gluestar.redshift.local import LocalPostgres
-from gluestar.redshift.sql import copy_from_stdin
+from gluestar.redshift.sql import copy_csv_from_stdin
 
 REGION = "eu-west-1"
 SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:redshift-loader-AbCdEf"
@@ -251,7 +251,7 @@ def test_the_data_api_refuses_copy_from_stdin_and_oversized_batches(moto_client:
     executor = data_api(MotoDataApi(moto_client), Clock())
 
     with pytest.raises(ConfigurationError) as copy:
-        executor.run("u", [copy_from_stdin("s", ["a"], list)])
+        executor.run("u", [copy_csv_from_stdin("s", ["a"], list)])
     with pytest.raises(ConfigurationError) as many:
         executor.run("u", [Statement("x", "SELECT 1")] * 41)
 
@@ -378,15 +378,16 @@ def test_values_are_bound_not_formatted(executor: PostgresExecutor, pg_conn: Any
     assert pg_conn.execute(f'SELECT v FROM "{schema}".t').fetchall() == [(hostile,)]
 
 
-def test_copy_rows_stream_into_postgres(executor: PostgresExecutor, pg_conn: Any, schema: str) -> None:
+def test_csv_chunks_stream_into_postgres(executor: PostgresExecutor, pg_conn: Any, schema: str) -> None:
     pg_conn.execute(f'CREATE SCHEMA "{schema}"')
     pg_conn.execute(f'CREATE TABLE "{schema}".t (k int, v text, b boolean)')
+    chunks = [(b'"1","tab\there","t"\n"2",,\n', 2), (b'"3","","f"\n', 1)]
 
     counts = executor.run(
         "unit",
         [
             Statement("path", f'SET LOCAL search_path TO "{schema}"'),
-            copy_from_stdin("t", ["k", "v", "b"], lambda: [(1, "tab\there", True), (2, None, None), (3, "", False)]),
+            copy_csv_from_stdin("t", ["k", "v", "b"], lambda: chunks),
         ],
     )
 
@@ -410,7 +411,7 @@ def test_the_db_api_executor_needs_autocommit(local_pg: LocalPostgres) -> None:
 
 def test_the_plain_db_api_executor_refuses_copy_from_stdin(pg_conn: Any) -> None:
     with pytest.raises(ConfigurationError) as caught:
-        DbApiExecutor(pg_conn).run("u", [copy_from_stdin("s", ["a"], list)])
+        DbApiExecutor(pg_conn).run("u", [copy_csv_from_stdin("s", ["a"], list)])
 
     assert str(caught.value) == "DbApiExecutor cannot run COPY FROM STDIN; use PostgresExecutor"
 

@@ -21,7 +21,7 @@ from gluestar.redshift.files import (
     arrow_schema,
     copy_manifest,
     parquet_csv_chunks,
-    parquet_rows,
+    parquet_tables,
 )
 from gluestar.redshift.sql import Statement, copy_csv_from_stdin
 
@@ -115,7 +115,8 @@ def test_rows_come_out_typed_for_the_database(tmp_path: Path) -> None:
     )
     pq.write_table(table, tmp_path / "part-0.parquet", use_deprecated_int96_timestamps=True)
 
-    rows = list(parquet_rows(ArrowStorage(), [str(tmp_path / "part-0.parquet")], COLUMNS))
+    tables = list(parquet_tables(ArrowStorage(), [str(tmp_path / "part-0.parquet")], COLUMNS))
+    rows = [tuple(row.values()) for table in tables for row in table.to_pylist()]
 
     assert rows == [
         (1, 10**12, Decimal("1.50"), dt.date(2025, 1, 31), dt.datetime(2025, 1, 31, 23, 59, 59, 999999), True, "a"),
@@ -127,7 +128,7 @@ def test_a_missing_column_fails_while_reading(tmp_path: Path) -> None:
     pq.write_table(pa.table({"k": pa.array([1], pa.int32())}), tmp_path / "part-0.parquet")
 
     with pytest.raises(KeyError, match='Field "n" does not exist in schema'):
-        list(parquet_rows(ArrowStorage(), [str(tmp_path / "part-0.parquet")], COLUMNS))
+        list(parquet_tables(ArrowStorage(), [str(tmp_path / "part-0.parquet")], COLUMNS))
 
 
 def test_the_arrow_schema_follows_the_definitions() -> None:
@@ -180,5 +181,7 @@ def test_csv_chunks_load_into_postgres_exactly_as_the_rows(tmp_path: Path, pg_co
 
     assert counts[1] == len(tricky)
     loaded = pg_conn.execute(f'SELECT * FROM "{schema}".t ORDER BY k').fetchall()
-    assert loaded == list(parquet_rows(ArrowStorage(), files, COLUMNS))
+    assert loaded == [
+        tuple(row.values()) for table in parquet_tables(ArrowStorage(), files, COLUMNS) for row in table.to_pylist()
+    ]
     assert [row[-1] for row in loaded] == tricky

@@ -13,7 +13,7 @@ from pyspark.sql import SparkSession
 from sample_runs import STAR, RunWriter
 
 from gluestar.redshift.ddl import load_columns
-from gluestar.redshift.files import ArrowStorage, SparkStorage, parquet_rows, storage_for
+from gluestar.redshift.files import ArrowStorage, SparkStorage, parquet_tables, storage_for
 from gluestar.redshift.local import LocalPostgres
 from gluestar.snapshots import current_snapshot
 
@@ -61,7 +61,8 @@ def test_spark_storage_sees_the_run_like_arrow_does(spark: SparkSession, runs: R
     assert all(f.size > 0 for f in files)
     spec = STAR.table("fact_gl_transaction")
     assert storage.parquet_columns(files[0].path) == [c.name for c in load_columns(spec)]
-    assert [r[0] for r in parquet_rows(storage, [f.path for f in files], load_columns(spec))] == ["T3", "T6"]
+    tables = parquet_tables(storage, [f.path for f in files], load_columns(spec))
+    assert [id_ for table in tables for id_ in table.column("transaction_id").to_pylist()] == ["T3", "T6"]
     assert storage.list_files(f"{runs.path}/finance/absent") == []
     published = current_snapshot(storage, f"{runs.path}/finance")
     assert published is not None and published == current_snapshot(ArrowStorage(), f"{runs.path}/finance")

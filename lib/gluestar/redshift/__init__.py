@@ -44,7 +44,7 @@ from gluestar.redshift.files import (
     Storage,
     copy_manifest,
     parquet_csv_chunks,
-    parquet_rows,
+    parquet_tables,
     storage_for,
 )
 from gluestar.redshift.loader import (
@@ -58,7 +58,7 @@ from gluestar.redshift.loader import (
     read_run_report,
 )
 from gluestar.redshift.secrets import connect_redshift, redshift_credentials
-from gluestar.redshift.sql import CopyCsv, CopyRows, Statement, quote_ident
+from gluestar.redshift.sql import CopyCsv, Statement, quote_ident
 
 _LOCAL = ("LocalPostgres", "postgres_binaries", "start_local_postgres", "stop_local_postgres", "local_postgres_status")
 
@@ -92,7 +92,6 @@ __all__ = [
     "ddl_drift",
     "load_columns",
     "Statement",
-    "CopyRows",
     "CopyCsv",
     "quote_ident",
     "Storage",
@@ -101,7 +100,7 @@ __all__ = [
     "SparkStorage",
     "storage_for",
     "copy_manifest",
-    "parquet_rows",
+    "parquet_tables",
     "parquet_csv_chunks",
     *_LOCAL,
 ]

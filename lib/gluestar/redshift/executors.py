@@ -31,7 +31,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 from gluestar.exceptions import ConfigurationError, RedshiftLoadError
 from gluestar.redshift.ddl import Dialect
-from gluestar.redshift.sql import ClientCopy, CopyCsv, CopyRows, Statement, Step, one_line, render_for_data_api
+from gluestar.redshift.sql import CopyCsv, Statement, Step, one_line, render_for_data_api
 
 __all__ = [
     "DATA_API_MAX_STATEMENTS",
@@ -144,7 +144,7 @@ class DbApiExecutor:
 
     def run(self, unit: str, steps: Sequence[Step]) -> list[int | None]:
         """Run ``steps`` between ``BEGIN`` and ``COMMIT``; roll back and raise on any error."""
-        if not self._copies_rows and any(isinstance(step, ClientCopy) for step in steps):
+        if not self._copies_rows and any(isinstance(step, CopyCsv) for step in steps):
             raise ConfigurationError(f"{type(self).__name__} cannot run COPY FROM STDIN; use PostgresExecutor")
         cursor = self._connection.cursor()
         try:
@@ -197,8 +197,8 @@ class PostgresExecutor(DbApiExecutor):
     """:class:`DbApiExecutor` for PostgreSQL (psycopg 3), the local stand-in for Redshift.
 
     Runs the same statements as Redshift; only the staging load differs: a :class:`CopyCsv` step
-    streams CSV chunks (a :class:`CopyRows` step row tuples) with ``cursor.copy("COPY ... FROM
-    STDIN")`` instead of ``COPY ... FROM 's3://...'``.
+    streams CSV chunks with ``cursor.copy("COPY ... FROM STDIN (FORMAT csv)")`` instead of
+    ``COPY ... FROM 's3://...'``.
 
     Parameters
     ----------
@@ -215,19 +215,13 @@ class PostgresExecutor(DbApiExecutor):
         super().__init__(connection, name=name)
 
     def _run_step(self, cursor: Any, step: Step) -> int | None:
-        rows = 0
-        if isinstance(step, CopyCsv):
-            with cursor.copy(step.sql) as copy:
-                for chunk, count in step.chunks():
-                    copy.write(chunk)
-                    rows += count
-            return rows
-        if not isinstance(step, CopyRows):
+        if not isinstance(step, CopyCsv):
             return super()._run_step(cursor, step)
+        rows = 0
         with cursor.copy(step.sql) as copy:
-            for row in step.rows():
-                copy.write_row(row)
-                rows += 1
+            for chunk, count in step.chunks():
+                copy.write(chunk)
+                rows += count
         return rows
 
 
@@ -326,7 +320,7 @@ class DataApiExecutor:
         """Submit ``steps`` as one batch and wait for it; raise naming the failing statement."""
         sqls = []
         for step in steps:
-            if isinstance(step, ClientCopy):
+            if isinstance(step, CopyCsv):
                 raise ConfigurationError("the Data API executor cannot run COPY FROM STDIN; stage through S3")
             sqls.append(render_for_data_api(step))
         if not sqls:

@@ -10,9 +10,9 @@ themselves. Two implementations of one small :class:`Storage` protocol:
   :mod:`gluestar.storage`, like the rest of a Glue job (``s3://`` in Glue, ``s3a://`` elsewhere).
 
 :func:`copy_manifest` builds the JSON manifest ``COPY ... MANIFEST`` needs for Parquet (every
-entry ``mandatory`` and with its ``content_length``); :func:`parquet_rows` turns Parquet files into
-row tuples typed for the target table (decimals, dates, timestamps, booleans, nulls) for
-``COPY ... FROM STDIN``.
+entry ``mandatory`` and with its ``content_length``); :func:`parquet_tables` reads Parquet files as
+Arrow tables typed for the target table (decimals, dates, timestamps, booleans, nulls) and
+:func:`parquet_csv_chunks` writes them as CSV for PostgreSQL's ``COPY ... FROM STDIN``.
 
 Examples
 --------
@@ -43,15 +43,13 @@ __all__ = [
     "Storage",
     "arrow_schema",
     "copy_manifest",
-    "parquet_rows",
+    "parquet_tables",
     "parquet_csv_chunks",
     "storage_for",
 ]
 
-#: Rows converted to Python per Arrow batch when streaming to PostgreSQL.
-_BATCH_ROWS = 10_000
-#: Rows per CSV chunk streamed to PostgreSQL (a few MB of text).
-_CSV_BATCH_ROWS = 50_000
+#: Rows per Arrow batch read from Parquet, and so per CSV chunk streamed to PostgreSQL (a few MB of text).
+_BATCH_ROWS = 50_000
 _DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
 
 
@@ -303,16 +301,26 @@ def arrow_schema(columns: Sequence[TableColumn]) -> pa.Schema:
     return pa.schema([pa.field(c.name, _arrow_type(c)) for c in columns])
 
 
-def parquet_rows(storage: Storage, files: Sequence[str], columns: Sequence[TableColumn]) -> Iterator[tuple[Any, ...]]:
-    """Rows of Parquet ``files`` as tuples in ``columns`` order, cast to the columns' types.
+def parquet_tables(storage: Storage, files: Sequence[str], columns: Sequence[TableColumn]) -> Iterator[pa.Table]:
+    """Parquet ``files`` as Arrow tables of ``columns`` in their order, cast to the columns' types.
 
-    Values come out as Python ``int``, ``Decimal``, ``str``, ``bool``, ``datetime.date``,
-    naive ``datetime.datetime`` (microseconds) or ``None``, which psycopg's ``COPY`` writes exactly.
+    Read one batch at a time (a bounded amount of memory however large the files): extra
+    columns are left out, INT96 timestamps become microseconds, an ``int`` column is ``int32``.
 
     Raises
     ------
+    KeyError
+        If a file lacks one of ``columns``.
     pyarrow.ArrowInvalid
-        If a file lacks a column or a value does not fit its type (the caller rolls back).
+        If a value does not fit its column's type (the caller rolls back).
+
+    Examples
+    --------
+    >>> import pyarrow as pa, pyarrow.parquet as pq, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "p.parquet")
+    >>> pq.write_table(pa.table({"v": ["a"], "k": pa.array([1], pa.int64())}), path)
+    >>> [t.to_pylist() for t in parquet_tables(ArrowStorage(), [path], [TableColumn("k", "int")])]
+    [[{'k': 1}]]
     """
     import pyarrow as pa
 
@@ -321,8 +329,7 @@ def parquet_rows(storage: Storage, files: Sequence[str], columns: Sequence[Table
     for path in files:
         parquet = storage.open_parquet(path)
         for batch in parquet.iter_batches(batch_size=_BATCH_ROWS, columns=names):
-            table = pa.Table.from_batches([batch]).select(names).cast(schema)
-            yield from zip(*(column.to_pylist() for column in table.columns), strict=True)
+            yield pa.Table.from_batches([batch]).select(names).cast(schema)
 
 
 def parquet_csv_chunks(
@@ -334,7 +341,7 @@ def parquet_csv_chunks(
     order): no Python object per value, which makes it the fast way to load large facts into
     PostgreSQL. Every value is quoted and a null is an empty unquoted field, so PostgreSQL reads an
     empty string as an empty string and a null as NULL; a quote inside a value is doubled.
-    Timestamps are written as UTC wall-clock times with microseconds, as :func:`parquet_rows` gives.
+    Timestamps are written as UTC wall-clock times with microseconds.
 
     Raises
     ------
@@ -351,16 +358,10 @@ def parquet_csv_chunks(
     """
     import io
 
-    import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    schema = arrow_schema(columns)
-    names = [c.name for c in columns]
     options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
-    for path in files:
-        parquet = storage.open_parquet(path)
-        for batch in parquet.iter_batches(batch_size=_CSV_BATCH_ROWS, columns=names):
-            table = pa.Table.from_batches([batch]).select(names).cast(schema)
-            buffer = io.BytesIO()
-            pa_csv.write_csv(table, buffer, options)
-            yield buffer.getvalue(), table.num_rows
+    for table in parquet_tables(storage, files, columns):
+        buffer = io.BytesIO()
+        pa_csv.write_csv(table, buffer, options)
+        yield buffer.getvalue(), table.num_rows

@@ -35,15 +35,12 @@ from gluestar.exceptions import ConfigurationError
 
 __all__ = [
     "MAX_IDENTIFIER_LENGTH",
-    "CopyRows",
     "CopyCsv",
-    "ClientCopy",
     "Statement",
     "Step",
     "check_unique_keys",
     "check_within_ranges",
     "copy_from_manifest",
-    "copy_from_stdin",
     "copy_csv_from_stdin",
     "create_stage",
     "delete_absent",
@@ -94,26 +91,6 @@ class Statement:
 
 
 @dataclass(frozen=True)
-class CopyRows:
-    """A ``COPY ... FROM STDIN`` whose rows the client streams (the PostgreSQL stand-in only).
-
-    Attributes
-    ----------
-    label : str
-        What the statement does.
-    sql : str
-        The ``COPY "stage" (...) FROM STDIN`` statement.
-    rows : callable
-        Returns an iterable of row tuples in the column order of ``sql``; called once, inside the
-        transaction, so a failure while reading rolls the table back.
-    """
-
-    label: str
-    sql: str
-    rows: Callable[[], Iterable[Sequence[Any]]] = field(compare=False)
-
-
-@dataclass(frozen=True)
 class CopyCsv:
     """A ``COPY ... FROM STDIN (FORMAT csv)`` the client streams in CSV chunks (the PostgreSQL stand-in).
 
@@ -136,11 +113,8 @@ class CopyCsv:
     chunks: Callable[[], Iterable[tuple[bytes, int]]] = field(compare=False)
 
 
-#: A step that streams rows from the client (``COPY ... FROM STDIN``).
-ClientCopy = CopyRows | CopyCsv
-
 #: One step of a table's transaction.
-Step = Statement | CopyRows | CopyCsv
+Step = Statement | CopyCsv
 
 
 def quote_ident(name: str) -> str:
@@ -272,20 +246,6 @@ def copy_from_manifest(stage: str, manifest_url: str, iam_role: str) -> Statemen
         "copy the run's files into the staging table",
         f"COPY {quote_ident(stage)} FROM {quote_literal(s3_url(manifest_url))} "
         f"IAM_ROLE {quote_literal(iam_role_arn(iam_role))} FORMAT AS PARQUET MANIFEST",
-    )
-
-
-def copy_from_stdin(stage: str, columns: Sequence[str], rows: Callable[[], Iterable[Sequence[Any]]]) -> CopyRows:
-    """PostgreSQL ``COPY stage (columns) FROM STDIN``, rows streamed by the client.
-
-    Examples
-    --------
-    >>> copy_from_stdin("s", ["a", "b"], lambda: []).sql
-    'COPY "s" ("a", "b") FROM STDIN'
-    """
-    column_list = ", ".join(quote_ident(c) for c in columns)
-    return CopyRows(
-        "copy the run's files into the staging table", f"COPY {quote_ident(stage)} ({column_list}) FROM STDIN", rows
     )
 
 
