@@ -7,7 +7,9 @@ For every size (``--rows``, default 1,000,000 and 10,000,000):
    in its ``_expected.json``) is already there; the generation is timed;
 2. run the job exactly as users run it: ``spark-submit --master local[2] --driver-memory 4g
    --py-files <wheel> jobs/finance_star.py`` into a fresh output folder, with Spark's event log on;
-3. run it a second time over the same output (the dimension keys exist already).
+3. run it a second time over the same output with one more file, the extract's delta (1% more
+   rows: new transactions of the month after the period, newer versions of transactions of its
+   last month): the dimension keys exist already, and only the two months it touches are rebuilt.
 
 Each run is measured: wall time, rows per second, the peak resident memory of the whole process
 tree (spark-submit, the JVM, the Python workers; /proc sampled every 0.2 s), the seconds of every
@@ -53,6 +55,8 @@ DEFAULT_ROWS = (1_000_000, 10_000_000)
 MASTER = "local[2]"
 DRIVER_MEMORY = "4g"
 SOURCES = ("transactions", "budget")
+#: The delta extract's one file (``generate_finance.py --delta-of``).
+DELTA_FILE = "transactions_delta.csv"
 COUNT_KEYS = ("rows_read", "accepted", "quarantined", "exact_duplicates", "superseded", "conflicts")
 #: Job group prefix the pipeline's ``_stage`` sets on the Spark jobs of a stage.
 GROUP_PREFIX = "gluestar:"
@@ -273,11 +277,17 @@ def read_event_log(directory: Path) -> dict[str, dict[str, Any]]:
 # --------------------------------------------------------------------------------------------
 
 
+def _expected(directory: Path) -> dict[str, Any]:
+    try:
+        return dict(json.loads((directory / "_expected.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
 def _expected_rows(directory: Path) -> int | None:
     try:
-        expected = json.loads((directory / "_expected.json").read_text(encoding="utf-8"))
-        return int(expected["transactions"]["rows_read"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return int(_expected(directory)["transactions"]["rows_read"])
+    except (KeyError, TypeError, ValueError):
         return None
 
 
@@ -307,22 +317,67 @@ def _extract_file_count(directory: Path) -> int:
     return len(list(directory.glob("transactions_part_*.csv")))
 
 
-def ensure_extract(rows: int, directory: Path) -> dict[str, Any]:
-    """Generate the extract of ``rows`` rows into ``directory`` unless a matching one is there."""
-    files = extract_files(rows)
-    if _expected_rows(directory) == rows and _extract_file_count(directory) == files:
-        return {"path": str(directory), "generated": False, "seconds": None}
-    if directory.exists():
-        shutil.rmtree(directory)
-    command = [sys.executable, str(GENERATOR), "--rows", str(rows), "--out", str(directory), "--files", str(files)]
-    print(f"generating {rows:,} rows: {shlex.join(command)}", flush=True)
+def _generate(command: list[str], what: str) -> float:
+    print(f"generating {what}: {shlex.join(command)}", flush=True)
     began = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - began
     if done.returncode != 0:
         raise BenchError(f"the generator failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
     print(f"  {done.stdout.strip()} ({seconds:.1f} s)", flush=True)
-    return {"path": str(directory), "generated": True, "seconds": round(seconds, 2)}
+    return seconds
+
+
+def delta_folder(directory: Path) -> Path:
+    """Where the delta extract of the extract in ``directory`` goes (a sibling folder)."""
+    return directory.with_name(directory.name + "-delta")
+
+
+def ensure_extract(rows: int, directory: Path) -> dict[str, Any]:
+    """Generate the extract of ``rows`` rows into ``directory``, and its delta, unless matching ones are there.
+
+    The delta (``<directory>-delta``, see ``generate_finance.py --delta-of``) is the second run's
+    input: 1% of ``rows``, new transactions of the month after the period and newer versions of
+    transactions of its last month.
+    """
+    files = extract_files(rows)
+    result: dict[str, Any] = {"path": str(directory), "generated": False, "seconds": None}
+    base_ok = (
+        _expected_rows(directory) == rows
+        and _extract_file_count(directory) == files
+        and "accepted_by_month" in _expected(directory)
+    )
+    if not base_ok:
+        if directory.exists():
+            shutil.rmtree(directory)
+        command = [sys.executable, str(GENERATOR), "--rows", str(rows), "--out", str(directory), "--files", str(files)]
+        result.update(generated=True, seconds=round(_generate(command, f"{rows:,} rows"), 2))
+    delta = delta_folder(directory)
+    result["delta"] = str(delta)
+    made_for = _expected(delta).get("generator", {}).get("delta_of")
+    if not base_ok or made_for != str(directory) or not (delta / DELTA_FILE).is_file():
+        if delta.exists():
+            shutil.rmtree(delta)
+        command = [sys.executable, str(GENERATOR), "--delta-of", str(directory), "--out", str(delta)]
+        result["delta_seconds"] = round(_generate(command, f"the delta of {rows:,} rows"), 2)
+    return result
+
+
+def link_inputs(files: Iterable[Path], folder: Path) -> None:
+    """Hard-link ``files`` into ``folder`` (a symbolic link across file systems); the extract stays untouched.
+
+    A run reads its own folder of links, so the second run can add the delta file without
+    changing the generated extract (which later benchmarks reuse).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in files:
+        target = folder / source.name
+        if target.exists() or target.is_symlink():
+            target.unlink()
+        try:
+            os.link(source, target)
+        except OSError:
+            target.symlink_to(source)
 
 
 def spark_submit_command(
@@ -367,8 +422,12 @@ def spark_submit_command(
     ]
 
 
-def check_report(report: dict[str, Any], expected: dict[str, Any], run_id: str) -> None:
-    """Fail loudly unless the run succeeded, reconciles and carries the generator's exact counts."""
+def check_report(report: dict[str, Any], expected: dict[str, Any], run_id: str, fact_rows: int) -> None:
+    """Fail loudly unless the run succeeded, reconciles and carries the generator's exact counts.
+
+    ``fact_rows`` is the rows of ``fact_gl_transaction`` in the partitions the run rebuilt (every
+    accepted transaction on a first run).
+    """
     problems = []
     if report.get("status") != "succeeded":
         problems.append(f"status is {report.get('status')!r}")
@@ -380,10 +439,11 @@ def check_report(report: dict[str, Any], expected: dict[str, Any], run_id: str) 
         got = {key: found.get(name, {}).get(key) for key in want}
         if got != want:
             problems.append(f"{name} counts {got} differ from the generator's {want}")
-    accepted = expected.get("transactions", {}).get("accepted")
     facts = report.get("tables", {}).get("fact_gl_transaction")
-    if facts != accepted:
-        problems.append(f"fact_gl_transaction has {facts} rows, the generator accepted {accepted}")
+    if facts != fact_rows:
+        problems.append(
+            f"fact_gl_transaction has {facts} rows in the partitions it rebuilt; the generator expects {fact_rows}"
+        )
     if problems:
         raise BenchError(f"run {run_id}: " + "; ".join(problems))
 
@@ -423,6 +483,7 @@ def run_once(
     run_id: str,
     work: Path,
     expected: dict[str, Any],
+    fact_rows: int,
     rows: int,
     extra_args: Sequence[str] = (),
     spark_conf: Sequence[str] = (),
@@ -457,7 +518,7 @@ def run_once(
         raise BenchError(f"run {run_id} failed (exit {returncode}); log {stderr_path}:\n{tail}")
     report_path = processed / "finance" / "_runs" / f"{run_id}.json"
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    check_report(report, expected, run_id)
+    check_report(report, expected, run_id, fact_rows)
     spark = read_event_log(event_dir)
     stages = dict(report.get("stage_seconds", {}))
     load = parse_load_output(stdout_path.read_text(errors="replace")) if extra_args else {}
@@ -613,18 +674,19 @@ def render(result: dict[str, Any]) -> str:
         f"{m['cpu_model']}; Spark {m['spark']}, {m['java']}, {MASTER}, driver {DRIVER_MEMORY}",
         "",
     ]
-    header = ("rows", "run", "wall s", "rows/s", "peak RSS MiB", "peak PSS MiB", "gen s")
+    header = ("size", "run", "rows read", "wall s", "rows/s", "peak RSS MiB", "peak PSS MiB", "gen s")
     table = []
     for rows, size in sorted(result["sizes"].items(), key=lambda item: int(item[0])):
         for which in ("first", "second"):
             run = size.get(which)
             if not run:
                 continue
-            gen = size["extract"]["seconds"] if which == "first" else None
+            gen = size["extract"].get("seconds" if which == "first" else "delta_seconds")
             table.append(
                 (
                     f"{int(rows):,}",
-                    which,
+                    "second (delta)" if which == "second" else which,
+                    f"{run['rows']:,}",
                     f"{_job_seconds(run):.1f}",
                     f"{run['rows_per_second']:,}",
                     f"{run['peak_rss_bytes'] / MIB:,.0f}",
@@ -770,7 +832,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "output" / "bench", help="results and run folders")
     parser.add_argument("--data", type=Path, default=None, help="folder of the generated extracts (default <out>/data)")
     parser.add_argument(
-        "--runs", type=int, choices=(1, 2), default=2, help="runs per size: 2 adds the rerun over the same output"
+        "--runs",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="runs per size: 2 adds the rerun over the same output with the delta file",
     )
     parser.add_argument("--load", action="store_true", help="load the first run into a throwaway local PostgreSQL")
     parser.add_argument(
@@ -799,13 +865,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             raw = data_root / f"finance-{rows}"
             size: dict[str, Any] = {"extract": ensure_extract(rows, raw)}
             sizes[rows] = size
-            expected_all = json.loads((raw / "_expected.json").read_text(encoding="utf-8"))
-            expected = {name: expected_all[name] for name in SOURCES}
+            base, delta = _expected(raw), _expected(delta_folder(raw))
             work = out / "runs" / str(rows)
-            processed = work / "processed"
-            if processed.exists():
-                shutil.rmtree(processed)
+            processed, inputs = work / "processed", work / "raw"
+            for folder in (processed, inputs):
+                if folder.exists():
+                    shutil.rmtree(folder)
+            link_inputs(sorted(raw.glob("*.csv")), inputs)
             for number, which in ((1, "first"), (2, "second"))[: options.runs]:
+                if number == 2:
+                    link_inputs([delta_folder(raw) / DELTA_FILE], inputs)
+                expected = base if number == 1 else delta
+                fact_rows = base["transactions"]["accepted"] if number == 1 else delta["fact_gl_transaction_rows"]
                 load_args: list[str] = []
                 pg_dir = work / "pg"
                 if options.load and number == 1:
@@ -816,12 +887,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 try:
                     size[which] = run_once(
                         wheel=wheel,
-                        raw=raw,
+                        raw=inputs,
                         processed=processed,
                         run_id=f"bench-{rows}-{number}",
                         work=work,
-                        expected=expected,
-                        rows=rows,
+                        expected={name: expected[name] for name in SOURCES},
+                        fact_rows=fact_rows,
+                        rows=expected["transactions"]["rows_read"],
                         extra_args=load_args,
                         spark_conf=options.conf,
                     )

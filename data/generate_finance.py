@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Generate synthetic finance source extracts for the gluestar finance pipeline.
 
-Two modes:
+Three modes:
 
 * **Large extracts** (default) -- ``--rows N --out DIR [--files K] [--seed S]
   [--start-year Y] [--months M]`` writes ``DIR/transactions_part_XXX.csv``
   (K files, by default as few as keep every file at or below 2,000,000 rows),
   ``DIR/budget.csv`` and ``DIR/_expected.json``.
+* **Delta extract** -- ``--delta-of BASE_DIR --out DIR [--rows N]`` writes
+  ``DIR/transactions_delta.csv`` and ``DIR/_expected.json`` for a second run over the
+  output of BASE_DIR's extract: N rows (default 1% of the base), a fifth of them newer
+  versions of transactions of the base period's last month, the rest new transactions
+  of the month after it.
 * **Sample extract** -- ``--sample --out data/raw/finance`` rewrites the small
   committed sample (``transactions_2025_q1.csv``, ``transactions_2025_q2.csv``,
   ``budget_2025.csv`` and ``expected.json``): hand-curated edge cases
@@ -56,7 +61,7 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from random import Random
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 # --------------------------------------------------------------------------- #
 # Contracts and reference data
@@ -337,11 +342,15 @@ def _dims_bytes(fields: Sequence[str]) -> bytes:
 
 
 @lru_cache(maxsize=4)
-def build_pools(seed: int, start_year: int, months: int) -> Pools:
-    """The field pools of one period; deterministic for ``seed`` (built once per process)."""
-    rng = Random(f"{seed}:pools")
-    start = month_start(start_year, 0)
-    days = (month_start(start_year, months) - start).days
+def build_pools(seed: int, start_year: int, months: int, first_month: int = 0) -> Pools:
+    """The field pools of ``months`` months from month ``first_month`` (0-based) of ``start_year``.
+
+    Deterministic for ``seed`` (built once per process). A delta extract posts in the month after
+    the period: ``first_month=months, months=1``.
+    """
+    rng = Random(f"{seed}:pools:{first_month}" if first_month else f"{seed}:pools")
+    start = month_start(start_year, first_month)
+    days = (month_start(start_year, first_month + months) - start).days
     midnight = datetime(start.year, start.month, start.day)
 
     def stamp_list(day: int, min_days: int, max_days: int) -> list[bytes]:
@@ -465,8 +474,86 @@ def _invalid_transaction(rng: Random, pools: Pools, number: int, d: int, m: int,
     return reason, b"".join((tx_id, b",", posted, dims, amount, modified))
 
 
+@dataclass
+class ChunkLayout:
+    """The random layout of one chunk of transaction rows, drawn in a fixed order from its own seed.
+
+    Base row ``i`` is ``ids[i]`` followed by rest ``ri[i]`` (date slot ``cd``, dimensions slot
+    ``cm`` and amount slot ``ca`` of rest ``ri[i] % DISTINCT_RESTS``); ``invalid``, ``duplicated``,
+    ``updated`` and ``conflicted`` are disjoint sets of base rows. A delta extract redraws the
+    layout of a base chunk to find rows it can revise.
+    """
+
+    rng: Random
+    first_id: int
+    n_base: int
+    n_dup: int
+    n_upd: int
+    n_conf: int
+    n_inv: int
+    cd: array
+    cm: array
+    ca: array
+    ri: array
+    ids: list[bytes]
+    invalid: list[int]
+    duplicated: list[int]
+    updated: list[int]
+    conflicted: list[int]
+
+    def parts(self, i: int) -> tuple[bytes, int, int, int]:
+        """(id piece, date slot, dims slot, amount slot) of base row ``i``."""
+        combo = self.ri[i] % DISTINCT_RESTS
+        return self.ids[i], self.cd[combo], self.cm[combo], self.ca[combo]
+
+    def month_of_slot(self, pools: Pools) -> list[str]:
+        """``yyyy-MM`` of the posting date of rest slot ``r`` (index by ``ri[i]``)."""
+        labels = [(pools.start + timedelta(days=day)).strftime("%Y-%m") for day in range(pools.days)]
+        return [labels[pools.day_of[d]] for d in self.cd] * (POOL_SIZE // DISTINCT_RESTS)
+
+
+def chunk_layout(
+    pools: Pools, seed: int, file_index: int | str, chunk_index: int, first_id: int, n: int
+) -> ChunkLayout:
+    """Draw the layout of chunk ``chunk_index`` of file ``file_index`` (``n`` rows from id ``first_id``)."""
+    rng = Random(f"{seed}:transactions:{file_index}:{chunk_index}")
+    n_dup, n_upd, n_conf, n_inv = n // 100, n * 3 // 200, n // 20_000, n // 100
+    if n < 200:  # too small to shape: plain valid rows
+        n_dup = n_upd = n_conf = n_inv = 0
+    n_base = n - n_dup - n_upd - n_conf
+    n_upd_targets = n_upd - n_upd // 10
+    cd, cm, ca = random_u16(rng, DISTINCT_RESTS), random_u16(rng, DISTINCT_RESTS), random_u16(rng, DISTINCT_RESTS)
+    ri = random_u16(rng, n_base)
+    ids = list(_ids(first_id, n_base))
+    targets = rng.sample(range(n_base), n_inv + n_dup + n_upd_targets + n_conf)
+    return ChunkLayout(
+        rng,
+        first_id,
+        n_base,
+        n_dup,
+        n_upd,
+        n_conf,
+        n_inv,
+        cd,
+        cm,
+        ca,
+        ri,
+        ids,
+        targets[:n_inv],
+        targets[n_inv : n_inv + n_dup],
+        targets[n_inv + n_dup : n_inv + n_dup + n_upd_targets],
+        targets[n_inv + n_dup + n_upd_targets :],
+    )
+
+
 def transaction_chunk(
-    pools: Pools, seed: int, file_index: int, chunk_index: int, first_id: int, n: int, write: Callable[[bytes], object]
+    pools: Pools,
+    seed: int,
+    file_index: int | str,
+    chunk_index: int,
+    first_id: int,
+    n: int,
+    write: Callable[[bytes], object],
 ) -> Counter[str]:
     """Write ``n`` transaction rows through ``write``; return the exact outcome counts of those rows.
 
@@ -481,15 +568,10 @@ def transaction_chunk(
     id followed by a random rest, so the per-row work is two list look-ups and a
     ``bytes.join``, all in C, with one random memory access per row.
     """
-    rng = Random(f"{seed}:transactions:{file_index}:{chunk_index}")
-    n_dup, n_upd, n_conf, n_inv = n // 100, n * 3 // 200, n // 20_000, n // 100
-    if n < 200:  # too small to shape: plain valid rows
-        n_dup = n_upd = n_conf = n_inv = 0
-    n_base = n - n_dup - n_upd - n_conf
+    layout = chunk_layout(pools, seed, file_index, chunk_index, first_id, n)
+    rng, cd, cm, ca, ri, ids = layout.rng, layout.cd, layout.cm, layout.ca, layout.ri, layout.ids
+    n_base, n_dup, n_upd, n_conf, n_inv = layout.n_base, layout.n_dup, layout.n_upd, layout.n_conf, layout.n_inv
     n_upd_twice = n_upd // 10
-    n_upd_targets = n_upd - n_upd_twice
-
-    cd, cm, ca = random_u16(rng, DISTINCT_RESTS), random_u16(rng, DISTINCT_RESTS), random_u16(rng, DISTINCT_RESTS)
     rests = list(
         map(
             b"".join,
@@ -502,20 +584,13 @@ def transaction_chunk(
             ),
         )
     ) * (POOL_SIZE // DISTINCT_RESTS)
-    ri = random_u16(rng, n_base)  # base row i = ids[i] + rests[ri[i]]
-    ids = list(_ids(first_id, n_base))
-
-    def parts(i: int) -> tuple[bytes, int, int, int]:
-        """(id piece, date slot, dims slot, amount slot) of base row ``i``."""
-        combo = ri[i] % DISTINCT_RESTS
-        return ids[i], cd[combo], cm[combo], ca[combo]
-
-    stats: Counter[str] = Counter()
-    targets = rng.sample(range(n_base), n_inv + n_dup + n_upd_targets + n_conf)
-    invalid = targets[:n_inv]
-    duplicated = targets[n_inv : n_inv + n_dup]
-    updated = targets[n_inv + n_dup : n_inv + n_dup + n_upd_targets]
-    conflicted = targets[n_inv + n_dup + n_upd_targets :]
+    parts = layout.parts
+    invalid, duplicated, updated, conflicted = layout.invalid, layout.duplicated, layout.updated, layout.conflicted
+    # accepted base rows by month: every base row but the invalid and the conflicted ones
+    month_of_slot = layout.month_of_slot(pools)
+    by_month = Counter(map(month_of_slot.__getitem__, ri))
+    by_month.subtract(month_of_slot[ri[i]] for i in chain(invalid, conflicted))
+    stats: Counter[str] = Counter({f"month:{month}": count for month, count in by_month.items()})
     # (base row, replaces it?, order, line): a replacement is written instead of
     # base row i, an insertion just before base row i (n_base: at the end)
     events: list[tuple[int, int, int, bytes]] = []
@@ -735,6 +810,12 @@ def _reasons(stats: Counter[str]) -> dict[str, int]:
     }
 
 
+def _months(stats: Counter[str]) -> dict[str, int]:
+    return {
+        key.removeprefix("month:"): count for key, count in sorted(stats.items()) if key.startswith("month:") and count
+    }
+
+
 def generate(args: argparse.Namespace) -> str:
     """Write the large extract: one worker process per transaction file (up to the CPU count)."""
     out = Path(args.out)
@@ -770,6 +851,7 @@ def generate(args: argparse.Namespace) -> str:
         "transactions": _summary(tx_stats),
         "budget": _summary(budget_stats),
         "quarantine_reasons": {"transactions": _reasons(tx_stats), "budget": _reasons(budget_stats)},
+        "accepted_by_month": {"transactions": _months(tx_stats)},
         "generator": {
             "seed": args.seed,
             "start_year": args.start_year,
@@ -786,6 +868,118 @@ def generate(args: argparse.Namespace) -> str:
         f"to {out}: transactions accepted {tx['accepted']:,} / quarantined {tx['quarantined']:,} / "
         f"duplicates {tx['exact_duplicates']:,} / superseded {tx['superseded']:,}; budget accepted "
         f"{bu['accepted']:,} / quarantined {bu['quarantined']:,} / duplicates {bu['exact_duplicates']:,}"
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Large extracts: a delta for a second run
+# --------------------------------------------------------------------------- #
+
+DELTA_FILE = "transactions_delta.csv"
+#: Share of a delta's rows that revise published transactions (the rest are new transactions).
+DELTA_REVISION_SHARE = 0.2
+
+
+def _revisions(base: dict[str, Any], wanted: int, rng_seed: str) -> tuple[list[bytes], str]:
+    """``wanted`` newer versions of accepted base transactions posted in the base period's last month.
+
+    Only plain base rows are revised (not invalid, duplicated, updated or conflicting ones, and
+    with a last_modified), so each revision is accepted and replaces its published row: the
+    fact count of that month does not change. Every revision is stamped 10-20 days after the
+    period, later than any base version. Returns the lines and the month (``yyyy-MM``).
+    """
+    seed, start_year, months = base["seed"], base["start_year"], base["months"]
+    pools = build_pools(seed, start_year, months)
+    last_month = month_start(start_year, months - 1).strftime("%Y-%m")
+    end = month_start(start_year, months)
+    midnight = datetime(end.year, end.month, end.day)
+    chunks = [
+        (index, chunk_index, rows)
+        for index, file_rows in enumerate(base["files"].values())
+        for chunk_index, rows in enumerate(_split(file_rows, max(1, math.ceil(file_rows / CHUNK_ROWS))))
+    ]
+    quota = math.ceil(wanted / len(chunks))
+    lines: list[bytes] = []
+    first_id = 1
+    file_first = [1 + sum(list(base["files"].values())[:k]) for k in range(len(base["files"]))]
+    previous_file = -1
+    for index, chunk_index, rows in chunks:
+        if index != previous_file:
+            first_id, previous_file = file_first[index], index
+        take = min(quota, wanted - len(lines))
+        if take > 0:
+            layout = chunk_layout(pools, seed, index, chunk_index, first_id, rows)
+            month_of_slot = layout.month_of_slot(pools)
+            excluded = {*layout.invalid, *layout.duplicated, *layout.updated, *layout.conflicted}
+            rng = Random(f"{rng_seed}:revisions:{index}:{chunk_index}")
+            picked: set[int] = set()
+            for _ in range(200 * take):
+                if len(picked) == take:
+                    break
+                i = int(rng.random() * layout.n_base)
+                if i in excluded or i in picked or month_of_slot[layout.ri[i]] != last_month:
+                    continue
+                tx_id, d, m, _ = layout.parts(i)
+                if pools.last_modified[d] == b"\n":
+                    continue
+                picked.add(i)
+                stamp = iso_timestamp(midnight + timedelta(days=10, seconds=rng.randrange(10 * 86_400)))
+                amount = pools.amounts[int(rng.random() * POOL_SIZE)]
+                lines.append(
+                    b"".join((tx_id, pools.dates[d], _dims_like(rng, pools, m), amount, stamp.encode(), b"\n"))
+                )
+        first_id += rows
+    if len(lines) < wanted:
+        raise ValueError(f"the base extract has too few plain rows in {last_month} to revise {wanted:,}")
+    return lines, last_month
+
+
+def generate_delta(args: argparse.Namespace) -> str:
+    """Write a delta extract for a second run over a base extract's output (``--delta-of``).
+
+    One file, ``transactions_delta.csv``: new transactions posted in the month after the base
+    period (with the usual invalid rows, duplicates, newer versions and conflicts) and newer
+    versions of transactions of the period's last month. Its ``_expected.json`` has the run's
+    exact counts and the rows of ``fact_gl_transaction`` in the two months the run rebuilds.
+    """
+    base_dir, out = Path(args.delta_of), Path(args.out)
+    base_expected = json.loads((base_dir / "_expected.json").read_text(encoding="utf-8"))
+    base = base_expected["generator"]
+    by_month = base_expected.get("accepted_by_month", {}).get("transactions")
+    if by_month is None:
+        raise ValueError(f"{base_dir / '_expected.json'} has no accepted_by_month: regenerate the base extract")
+    base_rows = sum(base["files"].values())
+    total = args.rows or max(1, base_rows // 100)
+    n_revisions = int(total * DELTA_REVISION_SHARE)
+    revisions, revised_month = _revisions(base, n_revisions, f"{base['seed']}:delta")
+    pools = build_pools(base["seed"], base["start_year"], 1, base["months"])
+    new_month = month_start(base["start_year"], base["months"]).strftime("%Y-%m")
+    out.mkdir(parents=True, exist_ok=True)
+    stats: Counter[str] = Counter()
+    first_id = base_rows + 1  # above every base id
+    new_rows = total - n_revisions
+    with open(out / DELTA_FILE, "wb", buffering=1 << 20) as handle:
+        handle.write((",".join(TRANSACTION_COLUMNS) + "\n").encode("utf-8"))
+        handle.write(b"".join(revisions))
+        for chunk_index, rows in enumerate(_split(new_rows, max(1, math.ceil(new_rows / CHUNK_ROWS)))):
+            stats.update(transaction_chunk(pools, base["seed"], "delta", chunk_index, first_id, rows, handle.write))
+            first_id += rows
+    stats.update({"rows_read": n_revisions, "accepted": n_revisions})
+    expected = {
+        "transactions": _summary(stats),
+        "budget": dict.fromkeys(COUNT_KEYS, 0),
+        "quarantine_reasons": {"transactions": _reasons(stats), "budget": {}},
+        "accepted_by_month": {"transactions": _months(stats)},
+        "fact_gl_transaction_rows": by_month.get(revised_month, 0) + stats["accepted"] - n_revisions,
+        "touched_months": [revised_month, new_month],
+        "generator": {"delta_of": str(base_dir), "file": DELTA_FILE, "rows": total, "revisions": n_revisions},
+    }
+    (out / "_expected.json").write_text(json.dumps(expected, indent=2) + "\n", encoding="utf-8")
+    tx = expected["transactions"]
+    return (
+        f"wrote a delta of {total:,} transaction rows to {out / DELTA_FILE}: {n_revisions:,} revisions of "
+        f"{revised_month}, {new_rows:,} new rows in {new_month}; accepted {tx['accepted']:,} / quarantined "
+        f"{tx['quarantined']:,} / duplicates {tx['exact_duplicates']:,} / superseded {tx['superseded']:,}"
     )
 
 
@@ -1243,12 +1437,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--start-year", type=int, default=2025, help="first year of the period (default 2025)")
     parser.add_argument("--months", type=int, default=12, help="length of the period in months (default 12)")
     parser.add_argument(
+        "--delta-of",
+        metavar="BASE_DIR",
+        help="write a delta extract for a second run over BASE_DIR's output instead "
+        "(--rows: its size, default 1%% of the base)",
+    )
+    parser.add_argument(
         "--sample",
         action="store_true",
         help="write the curated sample extract (data/raw/finance) instead; other options ignored",
     )
     args = parser.parse_args(argv)
-    if not args.sample:
+    if args.delta_of and not args.sample:
+        if args.rows is not None and args.rows < 10:
+            parser.error("--rows of a delta must be at least 10")
+    elif not args.sample:
         if args.rows is None or args.rows < 1:
             parser.error("--rows N (N >= 1) is required unless --sample is given")
         if args.files < 0 or args.months < 1 or not 1900 <= args.start_year <= 2099:
@@ -1261,7 +1464,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    message = write_sample(Path(args.out)) if args.sample else generate(args)
+    if args.sample:
+        message = write_sample(Path(args.out))
+    elif args.delta_of:
+        message = generate_delta(args)
+    else:
+        message = generate(args)
     print(f"{message} in {time.perf_counter() - started:.1f}s")
     return 0
 

@@ -171,7 +171,25 @@ def test_report_must_reconcile_with_the_generator_counts() -> None:
     }
 
     with pytest.raises(bench.BenchError, match=r"transactions counts .* differ"):
-        bench.check_report(report, expected, "r1")
+        bench.check_report(report, expected, "r1", 7)
+
+
+def test_report_must_carry_the_expected_fact_rows_of_the_rebuilt_partitions() -> None:
+    expected = {"transactions": {"rows_read": 10, "accepted": 8}}
+    report = {
+        "status": "succeeded",
+        "reconciles": True,
+        "sources": [{"source": "transactions", "rows_read": 10, "accepted": 8}],
+        "tables": {"fact_gl_transaction": 50},
+    }
+    bench.check_report(report, expected, "r2", 50)
+
+    with pytest.raises(bench.BenchError) as caught:
+        bench.check_report(report, expected, "r2", 58)
+
+    assert str(caught.value) == (
+        "run r2: fact_gl_transaction has 50 rows in the partitions it rebuilt; the generator expects 58"
+    )
 
 
 def test_load_report_lines_give_rows_per_second() -> None:
@@ -197,3 +215,21 @@ def test_rows_accept_lists_and_repeats() -> None:
 def test_extracts_are_split_into_a_multiple_of_the_cores_of_at_most_a_million_rows() -> None:
     assert [bench.extract_files(rows) for rows in (1, 1_000_000, 2_000_001, 10_000_000)] == [2, 2, 4, 10]
     assert bench.extract_files(10_000_000, cores=4) == 12
+
+
+def test_runs_read_links_so_the_delta_never_lands_in_the_extract(tmp_path: Path) -> None:
+    extract, inputs = tmp_path / "finance-10", tmp_path / "runs" / "raw"
+    extract.mkdir()
+    (extract / "transactions_part_000.csv").write_text("a\n1\n")
+    delta = bench.delta_folder(extract)
+    delta.mkdir()
+    (delta / bench.DELTA_FILE).write_text("a\n2\n")
+
+    bench.link_inputs(sorted(extract.glob("*.csv")), inputs)
+    bench.link_inputs([delta / bench.DELTA_FILE], inputs)
+    bench.link_inputs(sorted(extract.glob("*.csv")), inputs)  # again: links are replaced, not doubled
+
+    assert delta == tmp_path / "finance-10-delta"
+    assert sorted(p.name for p in inputs.iterdir()) == [bench.DELTA_FILE, "transactions_part_000.csv"]
+    assert (inputs / bench.DELTA_FILE).read_text() == "a\n2\n"
+    assert sorted(p.name for p in extract.iterdir()) == ["transactions_part_000.csv"]
