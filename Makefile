@@ -139,9 +139,10 @@ data: $(STAMP)
 	$(PY) data/generate_finance.py --rows $(ROWS) --out $(DATA_OUT)
 
 # `make bench`: generate extracts and time the finance job (spark-submit, local[2], driver 4g) at each
-# size, twice (the second run finds the keys), with per-stage Spark metrics and the peak memory of the
-# process tree. `make bench ROWS=10000000` (or a comma-separated list) picks the sizes; without ROWS on
-# the command line BENCH_ROWS applies. BENCH_ARGS passes more options, e.g. BENCH_ARGS=--load.
+# size, twice: the second run reads the extract plus its delta file (the keys exist, two months are
+# rebuilt). Per-stage Spark metrics and the peak memory of the process tree. `make bench ROWS=10000000`
+# (or a comma-separated list) picks the sizes; without ROWS on the command line BENCH_ROWS applies.
+# BENCH_ARGS passes more options, e.g. BENCH_ARGS=--load.
 BENCH_ROWS ?= 1000000,10000000
 BENCH_OUT ?= output/bench
 BENCH_ARGS ?=
