@@ -182,6 +182,45 @@ def test_later_extract_keeps_keys_and_merges_into_its_months(
     )
 
 
+def test_a_revision_is_found_by_id_when_it_moves_to_another_month(
+    spark: SparkSession, sample_run: tuple[Path, RunReport], tmp_path: Path
+) -> None:
+    # The run reads the published fact only in the months that hold its ids (found by id, not by
+    # the new row's date): the February row a May-dated revision replaces must still go.
+    first, _ = sample_run
+    out = tmp_path / "processed"
+    shutil.copytree(first, out)
+    gl = _table(spark, out, "fact_gl_transaction")
+    months_before = {(r.month, r["count"]) for r in gl.groupBy("month").count().collect()}
+    row = (
+        gl.filter("month = 2 AND last_modified IS NOT NULL")
+        .join(_table(spark, out, "dim_department"), "department_key")
+        .join(_table(spark, out, "dim_account"), "account_key")
+        .orderBy("transaction_id")
+        .select("transaction_id", "department_code", "account_number")
+        .first()
+    )
+    raw = tmp_path / "raw"
+    _write(
+        raw,
+        "transactions_2025_late.csv",
+        TRANSACTION_HEADER
+        + f"{row.transaction_id},2025-05-15,{row.department_code},,,{row.account_number},,,,123.45,"
+        + "2026-01-01T00:00:00\n",
+    )
+
+    report = run_finance(spark, str(raw), str(out), run_id="run-moved")
+
+    counts = report.source("transactions")
+    assert (counts.rows_read, counts.accepted, counts.superseded) == (1, 1, 0)
+    assert report.partitions_written["fact_gl_transaction"] == ["year=2025/month=2", "year=2025/month=5"]
+    after = _table(spark, out, "fact_gl_transaction")
+    moved = after.filter(F.col("transaction_id") == row.transaction_id).select("month", "amount").collect()
+    assert [(r.month, str(r.amount)) for r in moved] == [(5, "123.45")]
+    expected = {(m, c - 1 if m == 2 else c + 1 if m == 5 else c) for m, c in months_before}
+    assert {(r.month, r["count"]) for r in after.groupBy("month").count().collect()} == expected
+
+
 def test_missing_raw_folder_is_a_clear_error(spark: SparkSession, tmp_path: Path) -> None:
     with pytest.raises(SourceFileError) as error:
         run_finance(spark, str(tmp_path / "nope"), str(tmp_path / "out"), run_id="r")

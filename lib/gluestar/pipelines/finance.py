@@ -44,6 +44,7 @@ from gluestar.pipelines.runner import (
     QUALITY_FOLDER,
     QUARANTINE_FOLDER,
     PipelineRun,
+    Published,
     RunOptions,
     accepted,
     audit_columns,
@@ -252,6 +253,32 @@ def _published_transactions(gl: DataFrame, dimensions: Mapping[str, DataFrame]) 
     )
 
 
+class _PublishedTransactions:
+    """The published GL rows the run's transactions can replace, read only in the months that hold them.
+
+    Called with the run's candidate keys (see :func:`gluestar.pipelines.runner.classify_source`):
+    one scan of the published fact's ``transaction_id`` column (and the month partition columns)
+    finds the months holding those ids, and only those months are read whole. A revision that
+    moves a transaction to another month is still found: the lookup is by id, not by date.
+    """
+
+    def __init__(self, run: PipelineRun, dimensions: Mapping[str, DataFrame | None]) -> None:
+        self.run = run
+        self.spec = run.star.table("fact_gl_transaction")
+        self.dimensions = dimensions
+        #: ``year=Y/month=M`` partitions holding the run's keys; None until called.
+        self.months: list[str] | None = None
+
+    def __call__(self, keys: DataFrame) -> DataFrame:
+        ids = self.run.read_current(self.spec).select("transaction_id", *self.spec.partition_by)
+        self.months = partition_keys(ids.join(keys.select("transaction_id"), on="transaction_id", how="left_semi"))
+        return _published_transactions(self.rows(), self.dimensions)
+
+    def rows(self) -> DataFrame:
+        """The published fact rows of :attr:`months` (every month before the lookup ran)."""
+        return self.run.read_current(self.spec, self.months)
+
+
 def run_finance(
     spark: SparkSession,
     raw_path: str,
@@ -350,13 +377,13 @@ def _merge(run: PipelineRun) -> None:
     incremental = run.incremental
     published = run.published
     existing = run.existing_dimensions()
-    against: dict[str, DataFrame | None] = {"transactions": None, "budget": None}
+    against: dict[str, Published | None] = {"transactions": None, "budget": None}
     published_gl = None
     previous_budget = run.published_state(ACCEPTED_BUDGET.name)
     if incremental:
         if "fact_gl_transaction" in published:
-            published_gl = run.read_current(star.table("fact_gl_transaction"))
-            against["transactions"] = _published_transactions(published_gl, existing)
+            published_gl = _PublishedTransactions(run, existing)
+            against["transactions"] = published_gl
         if previous_budget is not None:
             against["budget"] = run.read_version(ACCEPTED_BUDGET, previous_budget).drop("year", "month")
     classified = {name: run.classify(name, against=against[name]) for name in FINANCE_SOURCES}
@@ -386,7 +413,10 @@ def _merge(run: PipelineRun) -> None:
         new_gl = build_gl_fact(transactions, staged, star, finance)
         touched_gl = partition_keys(transactions.transform(year_month_partitions("transaction_date")))
         if incremental and published_gl is not None:
-            replaced = published_gl.join(transactions.select("transaction_id"), on="transaction_id", how="left_semi")
+            # Published rows an accepted transaction replaces sit in the months the lookup found.
+            replaced = published_gl.rows().join(
+                transactions.select("transaction_id"), on="transaction_id", how="left_semi"
+            )
             touched_gl = sorted(set(touched_gl) | set(partition_keys(replaced)))
             kept = run.read_current(gl_spec, touched_gl).join(
                 transactions.select("transaction_id"), on="transaction_id", how="left_anti"

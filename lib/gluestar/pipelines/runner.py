@@ -30,7 +30,7 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
@@ -96,6 +96,7 @@ __all__ = [
     "FILE_SEQ_COLUMN",
     "RunOptions",
     "PipelineRun",
+    "Published",
     "SourceReader",
     "accepted",
     "audit_columns",
@@ -270,12 +271,18 @@ def _empty_raw(spark: SparkSession, contract: SourceContract) -> DataFrame:
     return spark.createDataFrame([], schema)
 
 
+#: The published rows a run's rows are resolved against: a frame, or a function of the run's
+#: candidate keys (a frame of the source's key columns) that returns the published rows that can
+#: share them, so that a large published table is read only where the run's keys can be.
+Published = DataFrame | Callable[[DataFrame], DataFrame]
+
+
 def classify_source(
     spark: SparkSession,
     files: Sequence[str],
     contract: SourceContract | JsonContract,
     seq: Mapping[str, int],
-    published: DataFrame | None,
+    published: Published | None,
 ) -> tuple[DataFrame, SourceRead | None]:
     """Read, validate and deduplicate one source's files, then resolve them against the published rows.
 
@@ -283,6 +290,9 @@ def classify_source(
     ``superseded``). Sources without a version column are versioned by file order: a row of a later
     file replaces the row of an earlier one (``_file_seq``). The result is persisted: the run counts
     it, writes its quarantine and builds its tables from it.
+
+    When ``published`` is a function it is called once, here, with the keys of the rows that
+    passed validation (a superset of the keys the run accepts).
     """
     read: SourceRead | None = None
     if isinstance(contract, JsonContract):
@@ -305,6 +315,8 @@ def classify_source(
     )
     if contract.consistent_within:
         classified = classified.transform(enforce_consistency(contract))
+    if published is not None and not isinstance(published, DataFrame):
+        published = published(accepted(validated).select(*contract.key))
     if published is not None:
         compared = [c for c in published.columns if c != FILE_SEQ_COLUMN]
         classified = classified.transform(
@@ -544,11 +556,12 @@ class PipelineRun:
             if spec.kind == "dimension"
         }
 
-    def classify(self, name: str, *, against: DataFrame | None = None) -> DataFrame:
+    def classify(self, name: str, *, against: Published | None = None) -> DataFrame:
         """Classify the new files of source ``name``; count them into the report; write the quarantine.
 
         ``against`` holds the published rows (cleaned shape, with ``_file_seq`` for sources without
-        a version column) the new rows are resolved against. Returns the persisted classified rows.
+        a version column) the new rows are resolved against, or a function of the run's keys
+        returning them (see :func:`classify_source`). Returns the persisted classified rows.
         """
         contract = self.contracts[name]
         assert self.plan is not None, "prepare() comes first"
