@@ -1,0 +1,75 @@
+"""classify_source: what the persisted classified rows keep, and the published rows looked up by key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+
+from gluestar.contracts import load_source_contract
+from gluestar.pipelines.runner import classify_source
+
+HEADER = (
+    "transaction_id,transaction_date,department_code,department_name,business_unit,"
+    "account_number,account_name,account_type,category,amount,last_modified\n"
+)
+ROW = "{id},2025-01-0{day},FIN-01,Finance,Corporate,6000,Salaries,Expense,Personnel,{amount},2025-01-0{day}T00:00:00\n"
+
+
+def _extract(tmp_path: Path) -> str:
+    path = tmp_path / "transactions_1.csv"
+    rows = [
+        ROW.format(id="T1", day=1, amount="1.00"),
+        ROW.format(id="T1", day=1, amount="1.00"),  # exact duplicate
+        ROW.format(id="T2", day=1, amount="2.00"),
+        ROW.format(id="T2", day=2, amount="2.50"),  # newer version
+        ROW.format(id="T3", day=1, amount="abc"),  # invalid
+    ]
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    return str(path)
+
+
+def test_only_quarantined_rows_keep_their_raw_values(spark: SparkSession, tmp_path: Path) -> None:
+    path = _extract(tmp_path)
+    contract = load_source_contract("finance", "transactions")
+
+    classified, _ = classify_source(spark, [path], contract, {path: 1}, None)
+
+    rows = classified.select("transaction_id", "_status", "_raw.transaction_id", "_raw.amount").collect()
+    classified.unpersist()
+    assert sorted(tuple(r) for r in rows) == [
+        ("T1", "accepted", None, None),
+        ("T1", "exact_duplicate", None, None),
+        ("T2", "accepted", None, None),
+        ("T2", "superseded", None, None),
+        ("T3", "quarantined", "T3", "abc"),
+    ]
+
+
+def test_a_published_lookup_is_called_with_the_keys_that_passed_validation(spark: SparkSession, tmp_path: Path) -> None:
+    path = _extract(tmp_path)
+    contract = load_source_contract("finance", "transactions")
+    published = spark.createDataFrame(
+        [("T2", "2025-01-02", "FIN-01", "6000", "2.50", "2025-01-02 00:00:00")],
+        "transaction_id string, transaction_date string, department_code string, account_number string, "
+        "amount string, last_modified string",
+    ).selectExpr(
+        "transaction_id",
+        "CAST(transaction_date AS date) AS transaction_date",
+        "department_code",
+        "account_number",
+        "CAST(amount AS decimal(18,2)) AS amount",
+        "CAST(last_modified AS timestamp) AS last_modified",
+    )
+    seen: list[list[str]] = []
+
+    def lookup(keys: DataFrame) -> DataFrame:
+        seen.append(sorted(r.transaction_id for r in keys.collect()))
+        return published
+
+    classified, _ = classify_source(spark, [path], contract, {path: 1}, lookup)
+
+    statuses = sorted((r.transaction_id, r._status) for r in classified.filter("transaction_id = 'T2'").collect())
+    classified.unpersist()
+    assert seen == [["T1", "T1", "T2", "T2"]]
+    assert statuses == [("T2", "exact_duplicate"), ("T2", "superseded")]
