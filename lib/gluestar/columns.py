@@ -337,27 +337,27 @@ def _compile_pattern(pattern: str) -> _Pattern:
 
 def _parse_one(col: Column, pattern: str, with_time: bool) -> Column:
     compiled = _compile_pattern(pattern)
-    matches = col.rlike(compiled.regex)
 
     def part(field: str, default: int) -> Column:
         place = compiled.fields.get(field)
-        if place is None:
-            return F.lit(default)
-        # Only a matching string is cut: its field is digits, so the cast is valid (ANSI mode too).
-        return F.when(matches, F.substring(col, *place).cast("int"))
+        return F.lit(default) if place is None else F.substring(col, *place).cast("int")
 
     year, month, day = part("year", 1), part("month", 1), part("day", 1)
     hour, minute, second = part("hour", 0), part("minute", 0), part("second", 0)
     month_ok = month.between(1, 12) & (year >= 1)
     first_of_month = F.when(month_ok, F.make_date(year, month, F.lit(1)))
     day_ok = (day >= 1) & (day <= F.dayofmonth(F.last_day(first_of_month)))
-    valid = matches & month_ok & day_ok
     date = F.date_add(first_of_month, day - 1)
-    if not with_time:
-        return F.when(valid, date)
-    time_ok = hour.between(0, 23) & minute.between(0, 59) & second.between(0, 59)
-    seconds = F.unix_date(date).cast("bigint") * 86400 + hour * 3600 + minute * 60 + second
-    return F.when(valid & time_ok, F.timestamp_seconds(seconds))
+    if with_time:
+        time_ok = hour.between(0, 23) & minute.between(0, 59) & second.between(0, 59)
+        seconds = F.unix_date(date).cast("bigint") * 86400 + hour * 3600 + minute * 60 + second
+        parsed = F.when(month_ok & day_ok & time_ok, F.timestamp_seconds(seconds))
+    else:
+        parsed = F.when(month_ok & day_ok, date)
+    # The fields are cut only from a string the format's regex matches (digits, so the casts are
+    # valid under ANSI mode too), and the regex runs once per value: the CASE evaluates its branch
+    # only when it matches, however many times the branch reads a field.
+    return F.when(col.rlike(compiled.regex), parsed)
 
 
 def _parse_any(col: Column, formats: Sequence[str], with_time: bool) -> Column:
