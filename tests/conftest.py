@@ -42,6 +42,14 @@ def spark() -> Iterator[SparkSession]:
         .config("spark.rdd.compress", "false")
         .config("spark.shuffle.compress", "false")
         .config("spark.sql.warehouse.dir", str(REPO / "output" / "spark-warehouse-tests"))
+        # The status store keeps the last 1,000 SQL executions (plans, metrics), jobs and stages
+        # and 100,000 tasks even with the UI off: over the suite's thousands of queries that filled
+        # the 1 GiB driver heap (the JVM then spent most of its time in full collections).
+        .config("spark.sql.ui.retainedExecutions", "10")
+        .config("spark.ui.retainedJobs", "100")
+        .config("spark.ui.retainedStages", "100")
+        .config("spark.ui.retainedTasks", "1000")
+        .config("spark.ui.dagGraph.retainedRootRDDs", "20")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
