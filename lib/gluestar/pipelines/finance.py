@@ -73,7 +73,6 @@ log = logging.getLogger("gluestar.finance")
 PIPELINE = "finance"
 FINANCE_SOURCES = ("transactions", "budget")
 _MONTH = "month_date"
-_LATEST_STAMP = "__latest_last_modified"
 
 
 @dataclass(frozen=True)
@@ -91,22 +90,10 @@ def _type1_dimension(
     budgets: DataFrame,
     existing: DataFrame | None,
 ) -> DataFrame:
-    """Members from accepted transactions (latest attributes) plus budget-only inferred members.
-
-    The latest row of a member is one of the rows at its latest ``last_modified``. Those rows are
-    found first, with a hash aggregation and a broadcast join (members are few: departments,
-    accounts), so the sort that picks the latest attributes sees a handful of rows per member
-    instead of every transaction.
-    """
+    """Members from accepted transactions (latest attributes) plus budget-only inferred members."""
     natural_key = list(spec.natural_key)
     attributes = [c for c in spec.column_names if c not in spec.key and c not in natural_key]
-    latest_stamp = transactions.groupBy(*natural_key).agg(F.max("last_modified").alias(_LATEST_STAMP))
-    at_latest = (
-        transactions.select(*natural_key, *attributes, "last_modified", "transaction_id")
-        .join(F.broadcast(latest_stamp), on=natural_key)
-        .filter(F.col("last_modified").eqNullSafe(F.col(_LATEST_STAMP)))
-    )
-    from_transactions = at_latest.transform(
+    from_transactions = transactions.transform(
         latest_attributes(natural_key, attributes, order_by=["last_modified", "transaction_id"])
     )
     budget_only = budgets.select(*natural_key).distinct().join(from_transactions, on=natural_key, how="left_anti")
