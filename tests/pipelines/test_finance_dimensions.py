@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyspark.sql import SparkSession
 
 from gluestar.contracts import load_star_schema
-from gluestar.pipelines.finance import build_dimensions
+from gluestar.pipelines.finance import build_dimensions, transaction_members
 
 TRANSACTIONS = (
     "transaction_id string, transaction_date date, department_code string, department_name string, "
@@ -47,7 +47,7 @@ def test_a_member_takes_the_attributes_of_its_latest_row(spark: SparkSession) ->
     budgets = spark.createDataFrame([], BUDGETS)
     star = load_star_schema("finance")
 
-    dimensions = build_dimensions(transactions, budgets, star, {})
+    dimensions = build_dimensions(transaction_members(transactions, star), budgets, star, {})
 
     departments = {r.department_code: r.department_name for r in dimensions["dim_department"].collect()}
     accounts = {r.account_number: r.account_name for r in dimensions["dim_account"].collect()}

@@ -61,6 +61,7 @@ __all__ = [
     "FinanceRun",
     "run_finance",
     "build_dimensions",
+    "transaction_members",
     "build_gl_fact",
     "build_financials",
     "QUALITY_FOLDER",
@@ -84,17 +85,58 @@ class FinanceRun:
     fiscal_year_start_month: int = 1
 
 
+#: The order that picks a member's latest attributes: the newest transaction version, then the greatest id.
+_LATEST = ("last_modified", "transaction_id")
+
+
+def _attributes(spec: TableSpec) -> list[str]:
+    return [c for c in spec.column_names if c not in spec.key and c not in spec.natural_key]
+
+
+def transaction_members(transactions: DataFrame, star: StarSchema) -> DataFrame:
+    """What the dimensions need from the transactions, in one aggregation: a row per department and account.
+
+    Each row holds the attributes of the pair's latest transaction for the department
+    (``_department``) and for the account (``_account``), each with its ordering
+    (``last_modified``, ``transaction_id``), and the pair's first and last transaction dates. A
+    department's latest attributes are the greatest over its pairs, so the dimensions read this
+    small frame (at most departments x accounts rows) instead of every transaction, once each.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from gluestar.contracts import load_star_schema
+    >>> rows = spark.createDataFrame([("T1", dt.date(2025, 1, 2), "D1", "Ops", "BU", "4000", "Sales", "Revenue", "C",
+    ...     dt.datetime(2025, 1, 2))], "transaction_id string, transaction_date date, department_code string, "
+    ...     "department_name string, business_unit string, account_number string, account_name string, "
+    ...     "account_type string, category string, last_modified timestamp")
+    >>> transaction_members(rows, load_star_schema("finance")).first()._department.department_name
+    'Ops'
+    """
+
+    def latest(spec: TableSpec) -> Column:
+        return F.max(F.struct(*[F.col(c) for c in (*_LATEST, *_attributes(spec))]))
+
+    return transactions.groupBy("department_code", "account_number").agg(
+        latest(star.table("dim_department")).alias("_department"),
+        latest(star.table("dim_account")).alias("_account"),
+        F.min("transaction_date").alias("first_date"),
+        F.max("transaction_date").alias("last_date"),
+    )
+
+
 def _type1_dimension(
     spec: TableSpec,
-    transactions: DataFrame,
+    members: DataFrame,
+    latest: str,
     budgets: DataFrame,
     existing: DataFrame | None,
 ) -> DataFrame:
-    """Members from accepted transactions (latest attributes) plus budget-only inferred members."""
+    """Members from the transactions (latest attributes) plus budget-only inferred members."""
     natural_key = list(spec.natural_key)
-    attributes = [c for c in spec.column_names if c not in spec.key and c not in natural_key]
-    from_transactions = transactions.transform(
-        latest_attributes(natural_key, attributes, order_by=["last_modified", "transaction_id"])
+    attributes = _attributes(spec)
+    from_transactions = members.select(*natural_key, f"{latest}.*").transform(
+        latest_attributes(natural_key, attributes, order_by=list(_LATEST))
     )
     budget_only = budgets.select(*natural_key).distinct().join(from_transactions, on=natural_key, how="left_anti")
     members = from_transactions.unionByName(budget_only, allowMissingColumns=True)
@@ -110,7 +152,7 @@ def _scenario_dimension(spec: TableSpec, budgets: DataFrame, existing: DataFrame
 
 
 def build_dimensions(
-    transactions: DataFrame,
+    members: DataFrame,
     budgets: DataFrame,
     star: StarSchema,
     existing: Mapping[str, DataFrame | None],
@@ -119,21 +161,23 @@ def build_dimensions(
 ) -> dict[str, DataFrame]:
     """Build the four finance dimensions from accepted rows and the published dimensions.
 
-    ``transactions`` are accepted, cleaned transactions; ``budgets`` accepted budgets with
-    ``month_date`` and ``scenario_name``; ``existing`` maps a dimension name to its published frame
-    (or None).
+    ``members`` is :func:`transaction_members` of the accepted, cleaned transactions (persist it:
+    every dimension reads it); ``budgets`` accepted budgets with ``month_date`` and
+    ``scenario_name``; ``existing`` maps a dimension name to its published frame (or None).
     """
     return {
         "dim_date": conformed_dates(
             star.table("dim_date"),
-            [(transactions, "transaction_date"), (budgets, _MONTH)],
+            [(members, "first_date"), (members, "last_date"), (budgets, _MONTH)],
             existing.get("dim_date"),
             fiscal_year_start_month=fiscal_year_start_month,
         ),
         "dim_department": _type1_dimension(
-            star.table("dim_department"), transactions, budgets, existing.get("dim_department")
+            star.table("dim_department"), members, "_department", budgets, existing.get("dim_department")
         ),
-        "dim_account": _type1_dimension(star.table("dim_account"), transactions, budgets, existing.get("dim_account")),
+        "dim_account": _type1_dimension(
+            star.table("dim_account"), members, "_account", budgets, existing.get("dim_account")
+        ),
         "dim_scenario": _scenario_dimension(star.table("dim_scenario"), budgets, existing.get("dim_scenario")),
     }
 
@@ -400,8 +444,11 @@ def _merge(run: PipelineRun) -> None:
     )
     with run.stage("dimensions"):
         checkpoint("transform")
+        # At most departments x accounts rows: one partition, so each of the many small scans the
+        # dimensions make of it is one task, not one per shuffle partition.
+        members = run.cache(transaction_members(transactions, star).coalesce(1))
         dimensions = build_dimensions(
-            transactions,
+            members,
             budgets_for_dimensions,
             star,
             existing,
