@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 
 from gluestar.cleaning import (
     MALFORMED_ROW_REASON,
+    candidate_keys,
     column_rules,
     enforce_consistency,
     row_rule,
@@ -478,6 +479,42 @@ def test_validate_source_without_source_file_or_corrupt_record_columns(spark):
     raw = spark.createDataFrame([("2025-01", "D1", "4000", "5", None)], RAW_BUDGET)
     row = raw.transform(validate_source(BUDGET)).select("_source_file", "_status").first()
     assert (row._source_file, row._status) == (None, "accepted")
+
+
+def test_candidate_keys_cleans_the_keys_of_every_row_with_a_key_even_rows_validation_rejects(spark):
+    raw = spark.createDataFrame(
+        [
+            _transaction(" TXN-1 "),
+            _transaction("TXN-2", amount="abc"),
+            _transaction("\u00a0"),
+            _transaction(None),
+            _transaction("TXN-1", last_modified="2025-01-06T10:00:00"),
+        ],
+        f"{RAW_TRANSACTIONS}, _source_file string, _corrupt_record string",
+    )
+    expected = spark.createDataFrame([("TXN-1",), ("TXN-2",), ("TXN-1",)], "transaction_id string")
+    assert_df_equality(raw.transform(candidate_keys(TRANSACTIONS)), expected)
+
+
+def test_candidate_keys_types_a_key_as_its_contract_declares(spark):
+    contract = dataclasses.replace(BUDGET, key=("budget_month", "department_code"))
+    raw = spark.createDataFrame(
+        [
+            ("2025-01", " fin ", "4000", "5", None),
+            ("2025-13", "FIN", "4000", "5", None),
+            ("2025-02", None, "1", "2", None),
+        ],
+        RAW_BUDGET,
+    )
+    expected = spark.createDataFrame([(dt.date(2025, 1, 1), "FIN")], "budget_month date, department_code string")
+    assert_df_equality(raw.transform(candidate_keys(contract)), expected, ignore_nullable=True)
+
+
+def test_candidate_keys_requires_the_key_columns(spark):
+    raw = spark.createDataFrame([], "transaction_date string")
+    message = "source 'transactions' is missing key column(s): transaction_id"
+    with pytest.raises(SchemaContractError, match=f"^{re.escape(message)}$"):
+        raw.transform(candidate_keys(TRANSACTIONS))
 
 
 def test_typed_value_rejects_an_unsupported_type():

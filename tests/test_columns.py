@@ -64,14 +64,16 @@ def test_trim_to_null_trims_white_space_no_break_space_and_bom(spark):
     assert_column_equality(cases.withColumn("actual", trim_to_null(F.col("s"))), "actual", "expected")
 
 
-def test_any_padded_finds_white_space_at_either_end_of_any_value_of_the_row(spark):
+def test_any_padded_finds_spaces_at_either_end_of_any_value_and_rarer_white_space_anywhere(spark):
     rows = spark.createDataFrame(
         [
             ("a", "b", "c", False),
             (" a", "b", "c", True),
             ("a", "b\u00a0", "c", True),
             ("a", None, "\ufeffc", True),
-            ("a b", "b\tc", None, False),
+            ("a b", "b c", None, False),
+            ("a", "b\tc", None, True),
+            ("a", "b\r\nc", None, True),
             (None, None, None, False),
             ("a", "", "c", False),
         ],

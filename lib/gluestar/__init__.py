@@ -16,7 +16,14 @@ The public API, re-exported here:
 
 from __future__ import annotations
 
-from gluestar.cleaning import clean_text, column_rules, enforce_consistency, typed_value, validate_source
+from gluestar.cleaning import (
+    candidate_keys,
+    clean_text,
+    column_rules,
+    enforce_consistency,
+    typed_value,
+    validate_source,
+)
 from gluestar.columns import (
     amount_in_range,
     date_key,
@@ -115,6 +122,7 @@ __all__ = [
     "typed_value",
     "column_rules",
     "validate_source",
+    "candidate_keys",
     "enforce_consistency",
     "resolve_duplicates",
     "assign_surrogate_keys",

@@ -58,8 +58,9 @@ __all__ = [
 _TRIM_CHARACTERS = TRIM_CHARACTERS
 _TRIM_CLASS = "[" + "".join(f"\\u{ord(c):04x}" for c in sorted(set(TRIM_CHARACTERS))) + "]"
 _PADDED = f"^{_TRIM_CLASS}|{_TRIM_CLASS}$"
+# The trim characters other than the space: rare in extracts, so a row is searched for them anywhere.
+_RARE_WHITE_SPACE = "[" + "".join(f"\\u{ord(c):04x}" for c in sorted(set(TRIM_CHARACTERS) - {" "})) + "]"
 _SEPARATOR = "\u0001"
-_ANY_PADDED = f"(?:^|{_SEPARATOR}){_TRIM_CLASS}|{_TRIM_CLASS}(?:{_SEPARATOR}|$)"
 _CURRENCY = "$£€"
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _AMOUNT_PLAIN = rf"^(?:[+-]?[{_CURRENCY}]?|[{_CURRENCY}][+-]){_NUMBER}$"
@@ -69,19 +70,24 @@ _EXCERPT_LENGTH = 40
 
 
 def any_padded(cols: Sequence[Column]) -> Column:
-    """True when any of ``cols`` starts or ends with white space :func:`trim_to_null` removes.
+    """True when a value of ``cols`` may need :func:`trim_to_null`'s trimming.
 
-    One regex over the values joined by U+0001, instead of one per column: almost no row is padded,
-    so validation checks the row once and trims its values only when it is (a value holding U+0001
-    can only make a row look padded: it is then trimmed, which is always right).
+    That is when a value starts or ends with a space, or when any value holds one of the rarer white
+    space characters (tab, line breaks, no-break space, BOM) anywhere: one search over the row's
+    values joined by U+0001, instead of a regex at both ends of each value. Almost no row is padded,
+    so validation checks each row once and trims its values only when it is (trimming a value that
+    needs none is always right, just slower).
 
     Examples
     --------
-    >>> df = spark.createDataFrame([("a", "b "), ("a", None)], "x string, y string")
+    >>> df = spark.createDataFrame([("a", "b "), ("a", None), ("a b", "c")], "x string, y string")
     >>> [r.p for r in df.select(any_padded([F.col("x"), F.col("y")]).alias("p")).collect()]
-    [True, False]
+    [True, False, False]
     """
-    return F.concat_ws(_SEPARATOR, *cols).rlike(_ANY_PADDED)
+    # trim() without characters removes spaces only, and allocates nothing for a value it leaves alone.
+    spaced = [~F.trim(col).eqNullSafe(col) for col in cols]
+    rare = F.concat_ws(_SEPARATOR, *cols).rlike(_RARE_WHITE_SPACE)
+    return reduce(lambda acc, flag: acc | flag, spaced, rare)
 
 
 def trim_to_null(col: Column, padded: Column | None = None) -> Column:
@@ -148,11 +154,16 @@ def parse_amount(col: Column, precision: int = 18, scale: int = 2) -> Column:
     [Decimal('1234.51'), Decimal('-12.00'), None]
     """
     _check_decimal(precision, scale)
-    is_parenthesised = col.startswith("(")  # a well-formed amount starting so is in parentheses
-    magnitude = _magnitude(col, precision, scale)
-    signed = F.when(is_parenthesised | col.contains("-"), -magnitude).otherwise(magnitude)
-    fits = magnitude < _limit(precision, scale)  # null when not well-formed
-    return F.when(fits, signed.cast(f"decimal({precision},{scale})"))
+    parts = _AmountParts(col, precision, scale)
+    # A negative amount has a minus sign or parentheses; the sign goes into the number's text, so the
+    # parsed value is referenced once (Spark evaluates a value referenced in both a condition and a
+    # branch twice, and this is every row's work).
+    sign = F.when(col.startswith("(") | col.contains("-"), F.lit("-")).otherwise(F.lit(""))
+    number = F.concat(sign, F.lit("0"), parts.integer, F.lit("."), parts.decimals, F.lit("0"))
+    # Only the text of an amount that fits is cast, so every cast is valid (also under ANSI mode);
+    # the decimals were cut to scale + 1 digits, which keeps half-up rounding exact.
+    wide = F.when(parts.fits, number).cast(f"decimal({min(precision + 2, 38)},{scale + 1})")
+    return F.round(wide, scale).cast(f"decimal({precision},{scale})")
 
 
 def _check_decimal(precision: int, scale: int) -> None:
@@ -166,28 +177,36 @@ def _check_decimal(precision: int, scale: int) -> None:
         )
 
 
-def _limit(precision: int, scale: int) -> Column:
-    """``10 ** (precision - scale)``: the smallest magnitude too large for ``decimal(precision, scale)``."""
-    return F.lit(10 ** (precision - scale)).cast("decimal(38,0)")
+class _AmountParts:
+    """The digits of a well-formed amount string, and whether it fits ``decimal(precision, scale)``.
 
-
-def _magnitude(col: Column, precision: int, scale: int) -> Column:
-    """Absolute value of a well-formed amount string, rounded half up to ``scale``.
-
-    Null when the string is not a well-formed amount or has more integer digits than
-    ``decimal(precision, scale)`` holds. The decimals are cut to ``scale + 1`` digits before the
-    cast, which keeps half-up rounding exact (``1.00499999999999999999`` is ``1.00``, where a cast
-    to ``decimal(38,18)`` first would round twice to ``1.01``); with the length check every cast is
-    valid, so nothing here fails under ANSI mode.
+    Plain string work on every value (character translation, cuts at the point) and one regex, the
+    well-formedness check: no regex runs for the digits. ``fits`` is decided on the text, before any
+    cast: at most ``precision - scale`` significant integer digits, and not all nines with decimals
+    that round up into one more digit (``9999999999999999.995`` does not fit ``decimal(18,2)``).
     """
-    # Of a well-formed amount, only the digits and the point are left once its sign, currency symbol,
-    # thousands separators and parentheses are (plain character translation, no regex).
-    digits = F.translate(col, f"+-(),{_CURRENCY}", "")
-    integer = F.regexp_extract(digits, r"^0*(\d+)", 1)
-    decimals = F.when(digits.contains("."), F.substring(F.substring_index(digits, ".", -1), 1, scale + 1))
-    number = F.concat(F.lit("0"), integer, F.lit("."), F.coalesce(decimals, F.lit("")), F.lit("0"))
-    countable = is_amount(col) & (F.length(integer) <= F.lit(precision - scale))
-    return F.when(countable, F.round(number.cast(f"decimal({min(precision + 2, 38)},{scale + 1})"), scale))
+
+    def __init__(self, col: Column, precision: int, scale: int) -> None:
+        room = precision - scale
+        # Of a well-formed amount, only the digits and the point are left once its sign, currency
+        # symbol, thousands separators and parentheses are.
+        digits = F.translate(col, f"+-(),{_CURRENCY}", "")
+        integer = F.substring_index(digits, ".", 1)
+        # Leading zeros matter only for the length check of a long integer part: only such a part is
+        # stripped of them (a regex, on the rare value that needs it).
+        self.integer = F.when(F.length(integer) > F.lit(room), F.regexp_extract(integer, r"^0*(\d*)", 1)).otherwise(
+            integer
+        )
+        self.decimals = F.when(
+            digits.contains("."), F.substring(F.substring_index(digits, ".", -1), 1, scale + 1)
+        ).otherwise(F.lit(""))
+        carries = (
+            (self.integer == F.lit("9" * room))
+            & (F.substring(self.decimals, 1, scale) == F.lit("9" * scale))
+            & (F.substring(self.decimals, scale + 1, 1) >= F.lit("5"))
+        )
+        self.well_formed = is_amount(col)
+        self.fits = self.well_formed & (F.length(self.integer) <= F.lit(room)) & ~carries
 
 
 def amount_in_range(col: Column, precision: int = 18, scale: int = 2) -> Column:
@@ -203,8 +222,8 @@ def amount_in_range(col: Column, precision: int = 18, scale: int = 2) -> Column:
     [False, True, None]
     """
     _check_decimal(precision, scale)
-    fits = F.coalesce(_magnitude(col, precision, scale) < _limit(precision, scale), F.lit(False))
-    return F.when(is_amount(col), fits)
+    parts = _AmountParts(col, precision, scale)
+    return F.when(parts.well_formed, parts.fits)
 
 
 _INTEGER = r"^[+-]?[0-9]+$"
@@ -337,27 +356,28 @@ def _compile_pattern(pattern: str) -> _Pattern:
 
 def _parse_one(col: Column, pattern: str, with_time: bool) -> Column:
     compiled = _compile_pattern(pattern)
+    # Only a string the format's regex matches is cut into fields (digits at fixed positions, so the
+    # casts are valid under ANSI mode too); any other string is null from here on. Every check reads
+    # the fields and the date outside a CASE branch: Spark computes an expression read twice there
+    # once, where it computes one inside a branch again at each reference.
+    matching = F.when(col.rlike(compiled.regex), col)
 
     def part(field: str, default: int) -> Column:
         place = compiled.fields.get(field)
-        return F.lit(default) if place is None else F.substring(col, *place).cast("int")
+        return F.lit(default) if place is None else F.substring(matching, *place).cast("int")
 
     year, month, day = part("year", 1), part("month", 1), part("day", 1)
     hour, minute, second = part("hour", 0), part("minute", 0), part("second", 0)
-    month_ok = month.between(1, 12) & (year >= 1)
-    first_of_month = F.when(month_ok, F.make_date(year, month, F.lit(1)))
-    day_ok = (day >= 1) & (day <= F.dayofmonth(F.last_day(first_of_month)))
+    first_of_month = F.when(month.between(1, 12), F.make_date(year, month, F.lit(1)))
     date = F.date_add(first_of_month, day - 1)
-    if with_time:
-        time_ok = hour.between(0, 23) & minute.between(0, 59) & second.between(0, 59)
-        seconds = F.unix_date(date).cast("bigint") * 86400 + hour * 3600 + minute * 60 + second
-        parsed = F.when(month_ok & day_ok & time_ok, F.timestamp_seconds(seconds))
-    else:
-        parsed = F.when(month_ok & day_ok, date)
-    # The fields are cut only from a string the format's regex matches (digits, so the casts are
-    # valid under ANSI mode too), and the regex runs once per value: the CASE evaluates its branch
-    # only when it matches, however many times the branch reads a field.
-    return F.when(col.rlike(compiled.regex), parsed)
+    # A day past the month's end lands in a later month, a day 0 in the month before: either way the
+    # date's day of month differs from the day read. Year 0 (1 BC) is not a valid year.
+    valid = (F.dayofmonth(date) == day) & (F.year(date) >= 1)
+    if not with_time:
+        return F.when(valid, date)
+    time_ok = hour.between(0, 23) & minute.between(0, 59) & second.between(0, 59)
+    seconds = F.unix_date(date).cast("bigint") * 86400 + hour * 3600 + minute * 60 + second
+    return F.when(valid & time_ok, F.timestamp_seconds(seconds))
 
 
 def _parse_any(col: Column, formats: Sequence[str], with_time: bool) -> Column:

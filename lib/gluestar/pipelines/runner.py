@@ -41,7 +41,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from gluestar.cleaning import enforce_consistency, validate_source
+from gluestar.cleaning import candidate_keys, enforce_consistency, validate_source
 from gluestar.constants import (
     BATCH_ID_COLUMN,
     CORRUPT_RECORD_COLUMN,
@@ -292,8 +292,9 @@ def classify_source(
     it, writes its quarantine and builds its tables from it; ``_raw`` is kept on quarantined rows
     only.
 
-    When ``published`` is a function it is called once, here, with the keys of the rows that
-    passed validation (a superset of the keys the run accepts).
+    When ``published`` is a function it is called once, here, with a superset of the keys the run
+    accepts: the cleaned keys of every raw row of a CSV source (see
+    :func:`gluestar.cleaning.candidate_keys`), the keys that passed validation for a JSON source.
     """
     read: SourceRead | None = None
     if isinstance(contract, JsonContract):
@@ -317,7 +318,16 @@ def classify_source(
     if contract.consistent_within:
         classified = classified.transform(enforce_consistency(contract))
     if published is not None and not isinstance(published, DataFrame):
-        published = published(accepted(validated).select(*contract.key))
+        # A CSV source's keys come from its raw rows (only the key columns cleaned and parsed), not
+        # from the validated frame: validating the rows a second time for their keys would cost as
+        # much as the validation itself, and a filter on the validated status pushed into the
+        # validation's projections makes a plan large enough to exhaust the driver's memory.
+        if isinstance(contract, SourceContract):
+            raw = read.frame if read is not None else _empty_raw(spark, contract)
+            keys = raw.transform(candidate_keys(contract))
+        else:
+            keys = accepted(validated).select(*contract.key)
+        published = published(keys)
     if published is not None:
         compared = [c for c in published.columns if c != FILE_SEQ_COLUMN]
         classified = classified.transform(
