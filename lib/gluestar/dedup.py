@@ -47,7 +47,11 @@ __all__ = ["resolve_duplicates", "resolve_against_published"]
 _CANDIDATE = "_is_candidate"
 _IS_DUPLICATE = "_is_exact_duplicate"
 _IS_LATEST = "_is_latest"
-_LATEST_VERSIONS = "_latest_versions"
+_CONFLICT = "_has_conflict"
+_ROW_NUMBER = "_row_number"
+_PREVIOUS = "_previous_"
+_FIRST = "_first_of_key"
+_GREATEST = "_greatest_of_key"
 
 
 def resolve_duplicates(
@@ -114,39 +118,52 @@ def resolve_duplicates(
         output_columns = df.columns
         # Rows already quarantined sit in windows of their own and keep their status: one pass,
         # no filter-and-union (a filter on _status would be pushed into validation and re-run it).
+        # Every function below runs over one window specification (a single Window operator): the
+        # rows of a key sorted by version, newest first, then by their compared values.
         by_key = Window.partitionBy(_CANDIDATE, *keys)
         version_order = [F.col(c).desc_nulls_last() for c in ordering]
         # When every compared column is in the key (and there is no version), the rows of a key are
         # identical: any order serves, and the key itself is one (a window function needs an order).
         order = [*version_order, *[F.col(c).asc_nulls_first() for c in compared]] or [F.col(k) for k in keys]
         ordered = by_key.orderBy(*order)
+        whole_key = ordered.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+        # The first row of a key has its greatest rank (version, then tiebreak) and, among the rows
+        # of that rank, the smallest compared values; the greatest (rank, values) has that rank and
+        # the greatest values. They differ exactly when the latest rows hold two different truths.
+        rank = F.struct(*[F.col(c) for c in ordering]) if ordering else F.struct(F.lit(0))
+        signature = F.struct(rank.alias("rank"), *[F.col(c) for c in compared])
+        matched = [*([version] if version else []), *compared]
+        # All window functions in one select: Spark gives the window functions of one select and one
+        # specification a single Window operator (a withColumn each would stack one per column).
+        windowed = df.withColumn(_CANDIDATE, F.col(STATUS_COLUMN) == F.lit(STATUS_ACCEPTED)).select(
+            "*",
+            F.row_number().over(ordered).alias(_ROW_NUMBER),
+            *[F.lag(F.col(c)).over(ordered).alias(f"{_PREVIOUS}{i}") for i, c in enumerate(matched)],
+            F.first(signature).over(whole_key).alias(_FIRST),
+            F.max(signature).over(whole_key).alias(_GREATEST),
+        )
         same_as_previous = reduce(
-            lambda acc, c: acc & F.lag(F.col(c)).over(ordered).eqNullSafe(F.col(c)),
-            [*([version] if version else []), *compared],
-            F.row_number().over(ordered) > 1,
+            lambda acc, pair: acc & F.col(f"{_PREVIOUS}{pair[0]}").eqNullSafe(F.col(pair[1])),
+            enumerate(matched),
+            F.col(_ROW_NUMBER) > 1,
         )
-        rank = F.struct(*[F.col(c) for c in ordering]) if ordering else None
-        is_latest = rank.eqNullSafe(F.max(rank).over(by_key)) if rank is not None else F.lit(True)
-        flagged = (
-            df.withColumn(_CANDIDATE, F.col(STATUS_COLUMN) == F.lit(STATUS_ACCEPTED))
-            .withColumn(_IS_DUPLICATE, same_as_previous)
-            .withColumn(_IS_LATEST, is_latest)
-        )
-        distinct_latest = F.sum(F.when(F.col(_IS_LATEST) & ~F.col(_IS_DUPLICATE), F.lit(1)).otherwise(F.lit(0))).over(
-            by_key
+        flagged = windowed.select(
+            "*",
+            same_as_previous.alias(_IS_DUPLICATE),
+            rank.eqNullSafe(F.col(_FIRST)["rank"]).alias(_IS_LATEST),
+            (~F.col(_FIRST).eqNullSafe(F.col(_GREATEST))).alias(_CONFLICT),
         )
         candidate = F.col(_CANDIDATE)
         resolved_status = (
             F.when(~candidate, F.col(STATUS_COLUMN))
             .when(F.col(_IS_DUPLICATE), F.lit(STATUS_EXACT_DUPLICATE))
             .when(~F.col(_IS_LATEST), F.lit(STATUS_SUPERSEDED))
-            .when(F.col(_LATEST_VERSIONS) > 1, F.lit(STATUS_QUARANTINED))
+            .when(F.col(_CONFLICT), F.lit(STATUS_QUARANTINED))
             .otherwise(F.lit(STATUS_ACCEPTED))
         )
         is_conflict = candidate & (F.col(STATUS_COLUMN) == F.lit(STATUS_QUARANTINED))
         return (
-            flagged.withColumn(_LATEST_VERSIONS, distinct_latest)
-            .withColumn(STATUS_COLUMN, resolved_status)
+            flagged.withColumn(STATUS_COLUMN, resolved_status)
             .withColumn(
                 REJECT_REASON_COLUMN,
                 F.when(is_conflict, F.lit(conflict_reason)).otherwise(F.col(REJECT_REASON_COLUMN)),
