@@ -300,11 +300,10 @@ def classify_source(
     if isinstance(contract, JsonContract):
         read = read_json_source(spark, files, contract)
         validated = read.frame.transform(validate_json_source(contract))
-    elif files:
-        read = read_csv_source(spark, files, contract)
-        validated = read.frame.transform(validate_source(contract))
     else:
-        validated = _empty_raw(spark, contract).transform(validate_source(contract))
+        read = read_csv_source(spark, files, contract) if files else None
+        raw = read.frame if read is not None else _empty_raw(spark, contract)
+        validated = raw.transform(validate_source(contract))
     versioned = contract.version_column is not None
     classified = validated.withColumn(FILE_SEQ_COLUMN, _source_file_seq(seq)).transform(
         resolve_duplicates(
@@ -322,11 +321,10 @@ def classify_source(
         # from the validated frame: validating the rows a second time for their keys would cost as
         # much as the validation itself, and a filter on the validated status pushed into the
         # validation's projections makes a plan large enough to exhaust the driver's memory.
-        if isinstance(contract, SourceContract):
-            raw = read.frame if read is not None else _empty_raw(spark, contract)
-            keys = raw.transform(candidate_keys(contract))
-        else:
+        if isinstance(contract, JsonContract):
             keys = accepted(validated).select(*contract.key)
+        else:
+            keys = raw.transform(candidate_keys(contract))
         published = published(keys)
     if published is not None:
         compared = [c for c in published.columns if c != FILE_SEQ_COLUMN]
