@@ -432,15 +432,17 @@ def validate_source(contract: SourceContract) -> Callable[[DataFrame], DataFrame
             F.array(*[F.when(m.isNotNull(), F.lit(label)).otherwise(F.lit("")) for label, m in reasons]), ""
         )
         rules = F.when(reason.isNotNull(), labels).otherwise(F.array().cast("array<string>"))
+        status = F.when(reason.isNull(), F.lit(STATUS_ACCEPTED)).otherwise(F.lit(STATUS_QUARANTINED))
+        # One projection for the reason, the labels and the status: the reason is read in the first
+        # condition of the other two, which is always evaluated, so Spark computes it once; a
+        # separate projection for the status would copy every row once more.
         return values.select(
             RAW_COLUMN,
             SOURCE_FILE_COLUMN,
             *contract.column_names,
             reason.alias(REJECT_REASON_COLUMN),
             rules.alias(REJECT_RULES_COLUMN),
-        ).withColumn(
-            STATUS_COLUMN,
-            F.when(F.col(REJECT_REASON_COLUMN).isNull(), F.lit(STATUS_ACCEPTED)).otherwise(F.lit(STATUS_QUARANTINED)),
+            status.alias(STATUS_COLUMN),
         )
 
     return transform

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
 
 from gluestar.contracts import load_source_contract
-from gluestar.pipelines.runner import classify_source
+from gluestar.pipelines.runner import classify_source, persisted_partitions
 
 HEADER = (
     "transaction_id,transaction_date,department_code,department_name,business_unit,"
@@ -77,3 +78,30 @@ def test_a_published_lookup_is_called_with_the_cleaned_key_of_every_raw_row(
     # accepted ones, taken from the raw rows without validating them.
     assert seen == [["T1", "T1", "T2", "T2", "T3"]]
     assert statuses == [("T2", "exact_duplicate"), ("T2", "superseded")]
+
+
+def test_persisted_partitions_are_one_per_32_mib_read_within_the_shuffle_partitions() -> None:
+    mib = 1024 * 1024
+    assert [persisted_partitions(size, 32) for size in (0, 21_000, 32 * mib, 32 * mib + 1, 126_000_000)] == [
+        1,
+        1,
+        1,
+        2,
+        4,
+    ]
+    assert persisted_partitions(10**12, 32) == 32
+    assert persisted_partitions(10**12, 8) == 8
+
+
+def test_a_small_source_is_persisted_in_one_partition(spark: SparkSession, tmp_path: Path) -> None:
+    path = _extract(tmp_path)
+    contract = load_source_contract("finance", "transactions")
+
+    classified, _ = classify_source(spark, [path], contract, {path: 1}, None, input_bytes=Path(path).stat().st_size)
+    without_size, _ = classify_source(spark, [path], contract, {path: 1}, None)
+
+    partitions = (classified.rdd.getNumPartitions(), without_size.rdd.getNumPartitions())
+    assert_df_equality(classified, without_size, ignore_row_order=True)
+    classified.unpersist()
+    without_size.unpersist()
+    assert partitions == (1, int(spark.conf.get("spark.sql.shuffle.partitions")))

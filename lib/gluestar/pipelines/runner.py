@@ -102,6 +102,8 @@ __all__ = [
     "audit_columns",
     "classify_source",
     "month_partitions",
+    "PERSISTED_PARTITION_BYTES",
+    "persisted_partitions",
     "partition_keys",
     "state_table",
     "timed_stage",
@@ -277,12 +279,36 @@ def _empty_raw(spark: SparkSession, contract: SourceContract) -> DataFrame:
 Published = DataFrame | Callable[[DataFrame], DataFrame]
 
 
+#: Input bytes per partition of a persisted classified frame (see :func:`persisted_partitions`).
+PERSISTED_PARTITION_BYTES = 32 * 1024 * 1024
+
+
+def persisted_partitions(input_bytes: int, shuffle_partitions: int) -> int:
+    """How many partitions a source's persisted classified frame keeps: one per 32 MiB read, at most
+    ``shuffle_partitions``.
+
+    Spark 3.5 keeps a persisted frame at ``spark.sql.shuffle.partitions`` partitions whatever its
+    size (adaptive execution leaves a cached plan's last shuffle as it is; setting
+    ``spark.sql.optimizer.canChangeCachedPlanOutputPartitioning`` did not change that), and every
+    later scan of it runs that many tasks, each carrying the whole validation plan: a 600-row budget
+    cost three of the dimensions' queries over a second each, in 32 tasks.
+
+    Examples
+    --------
+    >>> persisted_partitions(21_000, 32), persisted_partitions(126_000_000, 32), persisted_partitions(10**12, 32)
+    (1, 4, 32)
+    """
+    return max(1, min(shuffle_partitions, -(-input_bytes // PERSISTED_PARTITION_BYTES)))
+
+
 def classify_source(
     spark: SparkSession,
     files: Sequence[str],
     contract: SourceContract | JsonContract,
     seq: Mapping[str, int],
     published: Published | None,
+    *,
+    input_bytes: int | None = None,
 ) -> tuple[DataFrame, SourceRead | None]:
     """Read, validate and deduplicate one source's files, then resolve them against the published rows.
 
@@ -295,6 +321,9 @@ def classify_source(
     When ``published`` is a function it is called once, here, with a superset of the keys the run
     accepts: the cleaned keys of every raw row of a CSV source (see
     :func:`gluestar.cleaning.candidate_keys`), the keys that passed validation for a JSON source.
+
+    ``input_bytes`` (the size of ``files``) sets the persisted frame's partitions (see
+    :func:`persisted_partitions`); without it the frame keeps the shuffle's partitions.
     """
     read: SourceRead | None = None
     if isinstance(contract, JsonContract):
@@ -341,6 +370,9 @@ def classify_source(
     # rows drop theirs before the persist, which roughly halves the persisted frame.
     quarantined = F.col(STATUS_COLUMN) == F.lit(STATUS_QUARANTINED)
     classified = classified.withColumn(RAW_COLUMN, F.when(quarantined, F.col(RAW_COLUMN)))
+    if input_bytes is not None:
+        shuffle = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
+        classified = classified.coalesce(persisted_partitions(input_bytes, shuffle))
     return classified.persist(StorageLevel.MEMORY_AND_DISK), read
 
 
@@ -594,7 +626,8 @@ class PipelineRun:
         with self.stage("read_validate_dedup"):
             checkpoint("read")
             files = [f for f in self.files[name] if f in to_read]
-            frame, read = classify_source(self.spark, files, contract, self.plan.seq, against)
+            size = sum(self.plan.ledger[ledger_key(f)].size for f in files)
+            frame, read = classify_source(self.spark, files, contract, self.plan.seq, against, input_bytes=size)
             self._cached.append(frame)
             counts = count_source(name, frame, conflict_reason=contract.conflict_reason)
         self._record(counts, read)
