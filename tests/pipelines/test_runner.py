@@ -8,7 +8,7 @@ from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
 
 from gluestar.contracts import load_source_contract
-from gluestar.pipelines.runner import classify_source, persisted_partitions
+from gluestar.pipelines.runner import classify_source, persisted_partitions, rebalanced
 
 HEADER = (
     "transaction_id,transaction_date,department_code,department_name,business_unit,"
@@ -105,3 +105,14 @@ def test_a_small_source_is_persisted_in_one_partition(spark: SparkSession, tmp_p
     classified.unpersist()
     without_size.unpersist()
     assert partitions == (1, int(spark.conf.get("spark.sql.shuffle.partitions")))
+
+
+def test_rebalanced_rows_of_a_partition_value_are_written_together(spark: SparkSession, tmp_path: Path) -> None:
+    frame = spark.range(60).selectExpr("id", "CAST(id % 3 AS INT) AS month").repartition(6)
+
+    out = rebalanced(frame, ["month"])
+    out.write.partitionBy("month").parquet(str(tmp_path / "t"))
+
+    assert_df_equality(out, frame, ignore_row_order=True)
+    assert sorted(len(list(p.glob("*.parquet"))) for p in (tmp_path / "t").glob("month=*")) == [1, 1, 1]
+    assert rebalanced(frame, []) is frame

@@ -104,6 +104,7 @@ __all__ = [
     "month_partitions",
     "PERSISTED_PARTITION_BYTES",
     "persisted_partitions",
+    "rebalanced",
     "partition_keys",
     "state_table",
     "timed_stage",
@@ -264,6 +265,24 @@ def _source_file_seq(seq: Mapping[str, int]) -> Column:
     normalised = F.regexp_replace(F.col(SOURCE_FILE_COLUMN), r"^file:(//)?(?=/)", "")
     pairs = [item for path, number in sorted(seq.items()) for item in (F.lit(ledger_key(path)), F.lit(number))]
     return F.create_map(*pairs)[normalised].cast("int") if pairs else F.lit(None).cast("int")
+
+
+def rebalanced(frame: DataFrame, columns: Sequence[str]) -> DataFrame:
+    """``frame`` with Spark's ``REBALANCE`` hint on ``columns``: rows of one value together, in
+    partitions of adaptive execution's advisory size (small ones merged, skewed ones split).
+
+    (PySpark 3.5's ``DataFrame.hint`` passes strings as literals, which the hint refuses.)
+
+    Examples
+    --------
+    >>> frame = spark.range(6).selectExpr("id", "id % 2 AS month")
+    >>> rebalanced(frame, ["month"]).count()
+    6
+    """
+    if not columns:
+        return frame
+    names = ", ".join("`" + c.replace("`", "``") + "`" for c in columns)
+    return frame.sparkSession.sql(f"SELECT /*+ REBALANCE({names}) */ * FROM {{frame}}", frame=frame)
 
 
 def _file_names(spark: SparkSession, files: Sequence[str], seq: Mapping[str, int]) -> DataFrame | None:
@@ -694,7 +713,7 @@ class PipelineRun:
         # adaptive execution's advisory size (64 MB of shuffle) allows, so a month is one file or a
         # few, not one small file per input partition (a 10M-row GL fact was 384 files of 330 KB).
         # Redshift COPY and Athena want files of 1-125 MB; a skewed month is split, not one task.
-        write_table(frame.hint("rebalance", *spec.partition_by), self.data_path(spec.name), spec)
+        write_table(rebalanced(frame, spec.partition_by), self.data_path(spec.name), spec)
         checkpoint("write")
         before = self.published_state(spec.name) if state else self.published.get(spec.name)
         version = written_version(
