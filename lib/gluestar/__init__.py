@@ -77,6 +77,7 @@ from gluestar.marts import (
     mart_monthly_revenue,
     month_index,
 )
+from gluestar.parallel import run_concurrently
 from gluestar.pipelines.finance import run_finance
 from gluestar.quality import MetricsRepository, QualityReport, load_checks, run_quality_gate
 from gluestar.redshift import REDSHIFT_JOB_ARGUMENTS, LoadReport, load_run, load_run_from_args
@@ -123,6 +124,7 @@ __all__ = [
     "column_rules",
     "validate_source",
     "candidate_keys",
+    "run_concurrently",
     "enforce_consistency",
     "resolve_duplicates",
     "assign_surrogate_keys",

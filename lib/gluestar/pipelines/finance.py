@@ -29,6 +29,7 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -39,6 +40,7 @@ from gluestar.contracts import StarSchema, TableColumn, TableSpec
 from gluestar.dimensions import conform_dimension, conform_to, latest_attributes
 from gluestar.facts import lookup_key, year_month_partitions
 from gluestar.faults import checkpoint
+from gluestar.parallel import run_concurrently
 from gluestar.pipelines.runner import (
     FILE_SEQ_COLUMN,
     QUALITY_FOLDER,
@@ -454,7 +456,9 @@ def _merge(run: PipelineRun) -> None:
             existing,
             fiscal_year_start_month=finance.fiscal_year_start_month,
         )
-        staged = {name: run.write_whole(star.table(name), frame) for name, frame in dimensions.items()}
+        staged = run_concurrently(
+            {name: partial(run.write_whole, star.table(name), frame) for name, frame in dimensions.items()}
+        )
     with run.stage("facts"):
         gl_spec = star.table("fact_gl_transaction")
         new_gl = build_gl_fact(transactions, staged, star, finance)

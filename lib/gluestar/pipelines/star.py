@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -38,6 +39,7 @@ from gluestar.dimensions import MAX_DATE, MIN_DATE, conform_dimension, conform_t
 from gluestar.exceptions import ConfigurationError
 from gluestar.facts import year_month_partitions
 from gluestar.faults import checkpoint
+from gluestar.parallel import run_concurrently
 from gluestar.pipelines.runner import (
     FILE_SEQ_COLUMN,
     PipelineRun,
@@ -285,7 +287,9 @@ def _merge(pipeline: StarPipeline, run: PipelineRun) -> None:
             fiscal_year_start_month=inputs.fiscal_year_start_month,
         )
         dimensions = {"dim_date": dates, **pipeline.dimensions(inputs)}
-        staged = {name: run.write_whole(run.star.table(name), frame) for name, frame in dimensions.items()}
+        staged = run_concurrently(
+            {name: partial(run.write_whole, run.star.table(name), frame) for name, frame in dimensions.items()}
+        )
     with run.stage("facts"):
         for name, frame in pipeline.facts(inputs, staged).items():
             spec = run.star.table(name)
