@@ -8,7 +8,7 @@ from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
 
 from gluestar.contracts import load_source_contract
-from gluestar.pipelines.runner import classify_source, persisted_partitions, rebalanced
+from gluestar.pipelines.runner import classify_source, persisted_partitions, persisted_view, rebalanced
 
 HEADER = (
     "transaction_id,transaction_date,department_code,department_name,business_unit,"
@@ -116,3 +116,20 @@ def test_rebalanced_rows_of_a_partition_value_are_written_together(spark: SparkS
     assert_df_equality(out, frame, ignore_row_order=True)
     assert sorted(len(list(p.glob("*.parquet"))) for p in (tmp_path / "t").glob("month=*")) == [1, 1, 1]
     assert rebalanced(frame, []) is frame
+
+
+def test_a_persisted_view_reads_the_cache_through_a_plan_of_one_relation(spark: SparkSession) -> None:
+    frame = spark.createDataFrame([(1, "a"), (2, "b")], "id int, name string").filter("id > 0").persist()
+    view = persisted_view(frame)
+
+    joined = view.join(view.withColumnRenamed("name", "other"), on="id")  # a self-join resolves
+
+    assert view._jdf.queryExecution().analyzed().nodeName() == "InMemoryRelation"
+    assert_df_equality(view, frame, ignore_row_order=True)
+    assert sorted(tuple(r) for r in joined.collect()) == [(1, "a", "a"), (2, "b", "b")]
+    frame.unpersist()
+
+
+def test_a_frame_that_is_not_persisted_is_its_own_view(spark: SparkSession) -> None:
+    frame = spark.range(2)
+    assert persisted_view(frame) is frame
